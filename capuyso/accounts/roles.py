@@ -1,0 +1,95 @@
+"""Roles a position can carry, and the actions a role may be granted.
+
+Which role holds which action is data (`RolePermission` rows), seeded from
+`DEFAULT_GRANTS` and editable by the deployment administrator. Later modules add
+their actions here and their default grants in a data migration.
+"""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COMMITTEE_SECRETARY = "committee_secretary", _("Committee secretary")
+    COMMITTEE_DEPUTY_SECRETARY = "committee_deputy_secretary", _("Committee deputy secretary")
+    STANDING_MEMBER = "standing_member", _("Standing committee member")
+    COMMITTEE_MEMBER = "committee_member", _("Committee member")
+    CLERK = "clerk", _("Office clerk")
+    INSPECTION = "inspection", _("Inspection commission")
+    CELL_SECRETARY = "cell_secretary", _("Cell secretary")
+    CELL_DEPUTY_SECRETARY = "cell_deputy_secretary", _("Cell deputy secretary")
+    MEMBER = "member", _("Party member")
+    TENANT_ADMIN = "tenant_admin", _("Administrator")
+    CITY_VIEWER = "city_viewer", _("City viewer")
+
+
+# Roles whose scope is the whole committee; the others are scoped to their unit's subtree.
+COMMITTEE_WIDE_ROLES = frozenset(
+    {
+        Role.COMMITTEE_SECRETARY,
+        Role.COMMITTEE_DEPUTY_SECRETARY,
+        Role.STANDING_MEMBER,
+        Role.COMMITTEE_MEMBER,
+        Role.CLERK,
+        Role.INSPECTION,
+        Role.TENANT_ADMIN,
+        Role.CITY_VIEWER,
+    }
+)
+UNIT_ROLES = frozenset({Role.CELL_SECRETARY, Role.CELL_DEPUTY_SECRETARY, Role.MEMBER})
+LEADER_ROLES = frozenset(
+    {Role.COMMITTEE_SECRETARY, Role.COMMITTEE_DEPUTY_SECRETARY, Role.STANDING_MEMBER}
+)
+# Leaders and administrators must use two-factor authentication.
+TWO_FACTOR_ROLES = LEADER_ROLES | {Role.TENANT_ADMIN}
+
+
+class Action(models.TextChoices):
+    ORG_VIEW = "org.view", _("View the organisation tree")
+    ORG_MANAGE = "org.manage", _("Manage units, groupings and terms")
+    USERS_VIEW = "users.view", _("View user accounts")
+    USERS_MANAGE = "users.manage", _("Manage user accounts and positions")
+    AUDIT_VIEW = "audit.view", _("Read the audit trail")
+    MEMBERS_VIEW = "members.view", _("View member lists")
+    MEMBERS_VIEW_FILE = "members.view_file", _("Open a member's file")
+    JOBS_VIEW_ALL = "jobs.view_all", _("See every background job of the committee")
+    STATS_VIEW = "stats.view", _("View aggregate figures")
+    PERMISSIONS_VIEW = "permissions.view", _("View the role and permission table")
+
+
+_ALL_COMMITTEE_READ = {Action.ORG_VIEW, Action.STATS_VIEW, Action.MEMBERS_VIEW}
+
+DEFAULT_GRANTS: dict[str, set[str]] = {
+    Role.COMMITTEE_SECRETARY: _ALL_COMMITTEE_READ
+    | {Action.USERS_VIEW, Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE, Action.PERMISSIONS_VIEW},
+    Role.COMMITTEE_DEPUTY_SECRETARY: _ALL_COMMITTEE_READ
+    | {Action.USERS_VIEW, Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE, Action.PERMISSIONS_VIEW},
+    Role.STANDING_MEMBER: _ALL_COMMITTEE_READ | {Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE},
+    Role.COMMITTEE_MEMBER: _ALL_COMMITTEE_READ,
+    Role.CLERK: _ALL_COMMITTEE_READ | {Action.USERS_VIEW},
+    Role.INSPECTION: _ALL_COMMITTEE_READ | {Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE},
+    Role.CELL_SECRETARY: {
+        Action.ORG_VIEW,
+        Action.MEMBERS_VIEW,
+        Action.MEMBERS_VIEW_FILE,
+        Action.STATS_VIEW,
+    },
+    Role.CELL_DEPUTY_SECRETARY: {
+        Action.ORG_VIEW,
+        Action.MEMBERS_VIEW,
+        Action.MEMBERS_VIEW_FILE,
+        Action.STATS_VIEW,
+    },
+    Role.MEMBER: {Action.ORG_VIEW},
+    Role.TENANT_ADMIN: {
+        Action.ORG_VIEW,
+        Action.ORG_MANAGE,
+        Action.USERS_VIEW,
+        Action.USERS_MANAGE,
+        Action.AUDIT_VIEW,
+        Action.JOBS_VIEW_ALL,
+        Action.STATS_VIEW,
+        Action.PERMISSIONS_VIEW,
+    },
+    Role.CITY_VIEWER: {Action.STATS_VIEW},
+}

@@ -1,0 +1,354 @@
+"""Writes for accounts: sign-in checks, users, positions, passwords, sessions, API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from capuyso.accounts.models import ApiToken, User
+from capuyso.accounts.permissions import forget_access
+from capuyso.accounts.roles import COMMITTEE_WIDE_ROLES, Role
+from capuyso.audit.services import Verb, audit_record, created, diff, snapshot
+from capuyso.core.text import fold
+
+USER_AUDIT_FIELDS = ["username", "full_name", "phone", "email", "is_active", "committee"]
+POSITION_AUDIT_FIELDS = ["user", "role", "unit", "title", "start_date", "end_date"]
+
+# Unambiguous characters only: people read these aloud over the phone.
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def generate_temporary_password(length: int = 12) -> str:
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
+
+
+# --- Sign-in -----------------------------------------------------------------------------
+
+
+def login_check(*, request, username: str, password: str) -> User | None:
+    """Check a password, counting failures and locking the account after too many.
+
+    A locked account is refused even with the right password; the reason is left on
+    `request.capuyso_login_error` for the form to show.
+    """
+    now = timezone.now()
+    user = User.objects.filter(username__iexact=username.strip()).first()
+    if user is None:
+        User().set_password(password)  # same cost as a real check: no timing oracle
+        return None
+    if user.locked_until and user.locked_until > now:
+        if request is not None:
+            request.capuyso_login_error = ("locked", user.locked_until)
+        return None
+    if user.check_password(password) and user.is_active:
+        if user.failed_logins or user.locked_until:
+            User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+        return user
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
+        user.refresh_from_db(fields=["failed_logins"])
+        audit_record(
+            actor=None,
+            verb=Verb.LOGIN_FAILED,
+            obj=user,
+            committee=user.committee,
+            changes={"failed_logins": user.failed_logins},
+        )
+        if user.failed_logins >= settings.LOGIN_MAX_FAILURES:
+            until = now + dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+            User.objects.filter(pk=user.pk).update(locked_until=until, failed_logins=0)
+            audit_record(
+                actor=None,
+                verb=Verb.LOCKED,
+                obj=user,
+                committee=user.committee,
+                changes={"locked_until": until.isoformat()},
+            )
+            if request is not None:
+                request.capuyso_login_error = ("locked", until)
+    return None
+
+
+def login_succeeded(*, user: User) -> None:
+    audit_record(actor=user, verb=Verb.LOGIN, obj=user)
+
+
+def logout_recorded(*, user: User) -> None:
+    audit_record(actor=user, verb=Verb.LOGOUT, obj=user)
+
+
+# --- Users -------------------------------------------------------------------------------
+
+
+def _check_username(username: str, *, exclude_pk: int | None = None) -> str:
+    username = username.strip()
+    if not username:
+        raise ValidationError({"username": _("Enter a user name.")})
+    clash = User.objects.filter(username__iexact=username)
+    if exclude_pk:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError({"username": _("This user name is already taken. Choose another.")})
+    return username
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    committee,
+    username: str,
+    full_name: str,
+    password: str | None = None,
+    phone: str = "",
+    email: str = "",
+    member=None,
+    must_change_password: bool = True,
+) -> tuple[User, str]:
+    """Create an account in `committee`. Returns the user and the initial password."""
+    username = _check_username(username)
+    full_name = " ".join(full_name.split())
+    if not full_name:
+        raise ValidationError({"full_name": _("Enter the person's full name.")})
+    if member is not None and member.committee_id != committee.pk:
+        raise ValidationError({"member": _("The member record belongs to another committee.")})
+    initial = password or generate_temporary_password()
+    user = User(
+        committee=committee,
+        username=username,
+        full_name=full_name,
+        full_name_folded=fold(full_name),
+        phone=phone.strip(),
+        email=email.strip(),
+        member=member,
+        must_change_password=must_change_password,
+    )
+    if password:
+        password_validation.validate_password(password, user)
+    user.set_password(initial)
+    user.save()
+    audit_record(actor=actor, verb=Verb.CREATE, obj=user, changes=created(user, USER_AUDIT_FIELDS))
+    return user, initial
+
+
+@transaction.atomic
+def user_update(*, actor: User, user: User, **values) -> User:
+    allowed = {"full_name", "phone", "email", "is_active", "username"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValueError(f"cannot update {unknown}")
+    user = User.objects.select_for_update().get(pk=user.pk)
+    before = snapshot(user, USER_AUDIT_FIELDS)
+    if "username" in values:
+        values["username"] = _check_username(values["username"], exclude_pk=user.pk)
+    if "full_name" in values:
+        values["full_name"] = " ".join(values["full_name"].split())
+        if not values["full_name"]:
+            raise ValidationError({"full_name": _("Enter the person's full name.")})
+        user.full_name_folded = fold(values["full_name"])
+    for name, value in values.items():
+        setattr(user, name, value)
+    changes = diff(before, snapshot(user, USER_AUDIT_FIELDS))
+    if changes:
+        user.save()
+        if "is_active" in changes and not user.is_active:
+            user.session_generation += 1
+            user.save(update_fields=["session_generation"])
+        audit_record(actor=actor, verb=Verb.UPDATE, obj=user, changes=changes)
+    return user
+
+
+@transaction.atomic
+def password_reset_by_admin(*, actor: User, user: User) -> str:
+    """Set a new temporary password (shown once to the admin), unlock, end all sessions."""
+    temporary = generate_temporary_password()
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.set_password(temporary)
+    user.must_change_password = True
+    user.failed_logins = 0
+    user.locked_until = None
+    user.session_generation += 1
+    user.save(
+        update_fields=[
+            "password",
+            "must_change_password",
+            "failed_logins",
+            "locked_until",
+            "session_generation",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        verb=Verb.SECURITY,
+        obj=user,
+        changes={"password": ["***", _("reset by administrator")]},
+    )
+    return temporary
+
+
+@transaction.atomic
+def password_change(*, user: User, new_password: str) -> None:
+    """The user sets their own password (validated); other sessions are signed out."""
+    password_validation.validate_password(new_password, user)
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.session_generation += 1
+    user.save(update_fields=["password", "must_change_password", "session_generation"])
+    audit_record(
+        actor=user, verb=Verb.SECURITY, obj=user, changes={"password": ["***", _("changed")]}
+    )
+
+
+@transaction.atomic
+def user_unlock(*, actor: User, user: User) -> None:
+    User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
+    audit_record(actor=actor, verb=Verb.SECURITY, obj=user, changes={"locked_until": [None, None]})
+
+
+@transaction.atomic
+def sessions_revoke_all(*, actor: User, user: User) -> None:
+    """Sign the user out everywhere: every session made before now stops matching."""
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+    audit_record(
+        actor=actor, verb=Verb.SECURITY, obj=user, changes={"sessions": [None, _("all ended")]}
+    )
+
+
+@transaction.atomic
+def guide_complete(*, user: User) -> None:
+    User.objects.filter(pk=user.pk, guide_completed_at__isnull=True).update(
+        guide_completed_at=timezone.now()
+    )
+
+
+# --- Positions ---------------------------------------------------------------------------
+
+
+def _validate_position(*, user: User, role: str, unit) -> None:
+    from capuyso.org.models import Committee, Unit
+
+    committee = user.committee
+    if committee is None:
+        raise ValidationError(_("This account belongs to no committee."))
+    if role not in Role.values:
+        raise ValidationError({"role": _("Unknown role.")})
+    if role == Role.CITY_VIEWER and committee.level != Committee.Level.CITY:
+        raise ValidationError({"role": _("Only a city committee has city viewers.")})
+    if (
+        role not in (Role.CITY_VIEWER, Role.TENANT_ADMIN)
+        and committee.level == Committee.Level.CITY
+    ):
+        raise ValidationError(
+            {"role": _("A city committee account can only be a city viewer or administrator.")}
+        )
+    if unit is not None and unit.committee_id != committee.pk:
+        raise ValidationError({"unit": _("The unit belongs to another committee.")})
+    if role in COMMITTEE_WIDE_ROLES:
+        if unit is not None and not unit.is_organ:
+            raise ValidationError(
+                {
+                    "unit": _(
+                        "This role is held in the committee or one of its organs, not in a cell."
+                    )
+                }
+            )
+    else:
+        if unit is None:
+            raise ValidationError({"unit": _("Choose the cell this role is held in.")})
+        if unit.kind not in (Unit.Kind.CELL, Unit.Kind.SUB_COMMITTEE, Unit.Kind.PARTY_GROUP):
+            raise ValidationError({"unit": _("This role is held in a cell or sub-committee.")})
+
+
+@transaction.atomic
+def position_assign(
+    *,
+    actor: User | None,
+    user: User,
+    role: str,
+    unit=None,
+    title: str = "",
+    start_date: dt.date | None = None,
+):
+    from capuyso.org.models import Position
+
+    _validate_position(user=user, role=role, unit=unit)
+    today = timezone.localdate()
+    duplicate = Position.objects.filter(user=user, role=role, unit=unit).exclude(end_date__lt=today)
+    if duplicate.exists():
+        raise ValidationError(_("This person already holds this role in this unit."))
+    position = Position.objects.create(
+        committee_id=user.committee_id,
+        user=user,
+        role=role,
+        unit=unit,
+        title=title.strip(),
+        start_date=start_date or today,
+    )
+    audit_record(
+        actor=actor,
+        verb=Verb.CREATE,
+        obj=position,
+        changes=created(position, POSITION_AUDIT_FIELDS),
+    )
+    forget_access(user)
+    return position
+
+
+@transaction.atomic
+def position_end(*, actor: User, position, end_date: dt.date | None = None):
+    from capuyso.org.models import Position
+
+    position = Position.objects.select_for_update().get(pk=position.pk)
+    end_date = end_date or timezone.localdate()
+    if end_date < position.start_date:
+        raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
+    before = snapshot(position, POSITION_AUDIT_FIELDS)
+    position.end_date = end_date
+    position.save(update_fields=["end_date", "updated_at"])
+    audit_record(
+        actor=actor,
+        verb=Verb.UPDATE,
+        obj=position,
+        changes=diff(before, snapshot(position, POSITION_AUDIT_FIELDS)),
+    )
+    return position
+
+
+# --- API tokens --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_token_create(*, actor: User | None, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """Create a token; the raw value is returned once and never stored."""
+    raw = "cus_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name.strip()[:80], prefix=raw[4:12], digest=ApiToken.digest_of(raw)
+    )
+    audit_record(
+        actor=actor,
+        verb=Verb.SECURITY,
+        obj=user,
+        committee=user.committee,
+        changes={"api_token": [None, token.prefix + "…"]},
+    )
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken) -> None:
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    audit_record(
+        actor=actor,
+        verb=Verb.SECURITY,
+        obj=token.user,
+        changes={"api_token": [token.prefix + "…", _("revoked")]},
+    )

@@ -1,0 +1,43 @@
+"""The main navigation, filtered by what the signed-in user may do."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from capuyso.accounts.permissions import access_for
+from capuyso.accounts.roles import Action
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str | Promise
+    url_name: str
+    action: str | None  # None: every signed-in user of a committee
+    section: str  # the first path segment that marks the item active
+
+
+NAV_ITEMS = [
+    NavItem(_("Home"), "core:home", None, ""),
+    NavItem(_("Cells"), "org:cells", Action.ORG_VIEW, "org"),
+    NavItem(_("Members"), "members:list", Action.MEMBERS_VIEW, "members"),
+    NavItem(_("Users"), "accounts:users", Action.USERS_VIEW, "accounts/users"),
+    NavItem(_("Audit trail"), "audit:list", Action.AUDIT_VIEW, "audit"),
+    NavItem(_("Jobs"), "jobs:list", None, "jobs"),
+]
+
+
+def nav_for(request) -> list[dict]:
+    user = request.user
+    if not user.is_authenticated:
+        return []
+    access = access_for(user)
+    current = request.path.strip("/")
+    items = []
+    for item in NAV_ITEMS:
+        if item.action is not None and not access.has(item.action):
+            continue
+        active = current.startswith(item.section) if item.section else current == ""
+        items.append({"label": item.label, "url": reverse(item.url_name), "active": active})
+    return items

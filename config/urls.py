@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from capuyso.api.api import api
+
+urlpatterns = [
+    path("", include("capuyso.core.urls")),
+    path("accounts/", include("capuyso.accounts.urls")),
+    path("org/", include("capuyso.org.urls")),
+    path("members/", include("capuyso.members.urls")),
+    path("audit/", include("capuyso.audit.urls")),
+    path("jobs/", include("capuyso.jobs.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("system-admin/", admin.site.urls),
+]
+
+handler403 = "capuyso.core.views.error_403"
+handler404 = "capuyso.core.views.error_404"
+handler500 = "capuyso.core.views.error_500"

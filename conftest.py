@@ -1,0 +1,21 @@
+import pytest
+
+from capuyso.core.testing import build_cast, login
+
+
+@pytest.fixture
+def cast(db):
+    """Two commune committees (phu-cat, dong-xuan) under ha-noi, one user per role."""
+    return build_cast()
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) -> the test client signed in as `user` (2FA verified)."""
+
+    def _client_for(user):
+        client.logout()
+        login(client, user)
+        return client
+
+    return _client_for
