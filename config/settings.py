@@ -53,6 +53,7 @@ DEBUG = env_bool("CAPUYSO_DEBUG", False)
 
 DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
 SECRET_KEY = env_secret("CAPUYSO_SECRET_KEY", DEV_SECRET_KEY)
+AUDIT_CHAIN_KEY = env_secret("CAPUYSO_AUDIT_KEY", "")
 if PRODUCTION:
     if DEBUG:
         raise ImproperlyConfigured(
