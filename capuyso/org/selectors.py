@@ -82,3 +82,108 @@ def current_term(
 
 def child_committees(committee: Committee) -> QuerySet[Committee]:
     return Committee.objects.filter(parent=committee, is_active=True).order_by("name")
+
+
+def units_in_scope_for_user(user, action: str = Action.ORG_VIEW) -> QuerySet[Unit]:
+    """Units the user may open for `action`: the whole committee, or their subtrees only.
+
+    Unlike `units_for_user`, the ancestors shown for a breadcrumb are left out, so every
+    unit returned is one `get_unit_for_user` would also return (used by the JSON API).
+    """
+    access = access_for(user)
+    if access.committee_id is None:
+        return Unit.objects.none()
+    units = Unit.objects.filter(committee_id=access.committee_id)
+    if access.committee_wide(action):
+        return units
+    paths = access.unit_paths(action)
+    if not paths:
+        return Unit.objects.none()
+    return units.filter(_path_filter(paths))
+
+
+def member_count_for_user(user, unit: Unit | None = None) -> int | None:
+    """Members the user may see (MEMBERS_VIEW), optionally inside `unit`'s subtree.
+
+    None when the user may not see member lists there at all.
+    """
+    from capuyso.members.models import Member
+
+    access = access_for(user)
+    if access.committee_id is None:
+        return None
+    members = Member.objects.filter(committee_id=access.committee_id)
+    if unit is not None:
+        if not access.can(Action.MEMBERS_VIEW, committee_id=unit.committee_id, unit_path=unit.path):
+            return None
+        return members.filter(cell__path__startswith=unit.path).count()
+    if access.committee_wide(Action.MEMBERS_VIEW):
+        return members.count()
+    paths = access.unit_paths(Action.MEMBERS_VIEW)
+    if not paths:
+        return None
+    return members.filter(_path_filter(paths, "cell__path")).count()
+
+
+def child_committee_stats_for_user(user) -> QuerySet[Committee]:
+    """Aggregate figures of the child committees, for a city committee's STATS_VIEW holders.
+
+    Each committee carries `cell_count` (active cells) and `member_count`; no names of people.
+    Raises PermissionDenied for anyone else, commune users included.
+    """
+    from django.db.models import IntegerField, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
+
+    from capuyso.members.models import Member
+
+    access = access_for(user)
+    if access.committee_id is None or not access.committee_wide(Action.STATS_VIEW):
+        raise PermissionDenied
+    committee = Committee.objects.get(pk=access.committee_id)
+    if committee.level != Committee.Level.CITY:
+        raise PermissionDenied
+
+    def count_of(queryset) -> Coalesce:
+        counted = (
+            queryset.filter(committee_id=OuterRef("pk"))
+            .order_by()
+            .values("committee_id")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+    return child_committees(committee).annotate(
+        cell_count=count_of(Unit.objects.filter(kind=Unit.Kind.CELL, dissolved_on__isnull=True)),
+        member_count=count_of(Member.objects.all()),
+    )
+
+
+def city_aggregates(city: Committee) -> list[dict]:
+    """Per child committee: counts only (cells, members), never names."""
+    from capuyso.members.models import Member
+
+    committees = list(child_committees(city).values("pk", "code", "slug", "name"))
+    ids = [c["pk"] for c in committees]
+    cells = dict(
+        Unit.objects.filter(committee_id__in=ids, kind=Unit.Kind.CELL, dissolved_on__isnull=True)
+        .values_list("committee_id")
+        .annotate(n=Count("pk"))
+        .values_list("committee_id", "n")
+    )
+    members = dict(
+        Member.objects.filter(committee_id__in=ids)
+        .values_list("committee_id")
+        .annotate(n=Count("pk"))
+        .values_list("committee_id", "n")
+    )
+    return [
+        {
+            "code": c["code"],
+            "slug": c["slug"],
+            "name": c["name"],
+            "cells": cells.get(c["pk"], 0),
+            "members": members.get(c["pk"], 0),
+        }
+        for c in committees
+    ]
