@@ -222,6 +222,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 
 # E-mail: only when an SMTP server is configured; nothing requires outgoing mail.
 _EMAIL_HOST = env_str("CAPUYSO_EMAIL_HOST")

@@ -69,6 +69,16 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.seq} {self.verb} {self.object_type} {self.object_label}"
 
+    def change_rows(self) -> list[tuple[str, object, object]]:
+        """(field, old, new) for display; a plain value shows as the new value."""
+        rows = []
+        for name, value in (self.changes or {}).items():
+            if isinstance(value, list) and len(value) == 2:
+                rows.append((name, value[0], value[1]))
+            else:
+                rows.append((name, None, value))
+        return rows
+
 
 class ChainHead(models.Model):
     """The last link of each chain; locked while appending so links never fork."""

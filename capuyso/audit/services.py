@@ -226,10 +226,11 @@ def _check_chain(chain: int, head: ChainHead | None) -> ChainProblem | None:
     return None
 
 
-def audit_verify() -> list[ChainProblem]:
-    """Check every chain; return the first problem of each broken chain (empty when intact)."""
+def audit_verify(chains: Iterable[int] | None = None) -> list[ChainProblem]:
+    """Check every chain (or the given ones); return the first problem of each broken chain."""
     heads = {h.chain: h for h in ChainHead.objects.all()}
-    chains = set(heads) | set(AuditEvent.objects.values_list("chain", flat=True).distinct())
+    if chains is None:
+        chains = set(heads) | set(AuditEvent.objects.values_list("chain", flat=True).distinct())
     problems = []
     for chain in sorted(chains):
         problem = _check_chain(chain, heads.get(chain))

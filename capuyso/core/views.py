@@ -1,15 +1,27 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from capuyso.accounts.permissions import access_for
+from capuyso.accounts.services import guide_complete
+from capuyso.core.home import home_panels
 
 
 @login_required
 def home(request):
-    return render(request, "core/home.html", {})
+    access = access_for(request.user)
+    panels = home_panels(request.user, access)
+    return render(request, "core/home.html", {"panels": panels})
 
 
 @login_required
 def guide(request):
+    if request.method == "POST":
+        guide_complete(user=request.user)
+        messages.success(request, _("Well done! You can open this guide again from “Help”."))
+        return redirect("core:home")
     return render(request, "core/guide.html", {})
 
 

@@ -1,3 +1,10 @@
+from django.urls import path
+
+from capuyso.members import views
+
 app_name = "members"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.member_list, name="list"),
+    path("<uuid:code>/", views.member_detail, name="detail"),
+]

@@ -1,0 +1,134 @@
+"""A user of one committee reaches nothing of another committee through any URL.
+
+The test walks every URL pattern of the site, so pages added later are covered too:
+every pattern with parameters is tried with the code of every object of phu-cat, and
+every page without parameters is searched for phu-cat's codes and names.
+"""
+
+import uuid
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from capuyso.accounts.models import User
+from capuyso.audit.models import AuditEvent
+from capuyso.core.testing import make_member
+from capuyso.jobs.models import Job
+from capuyso.members.models import Member
+from capuyso.org.models import Grouping, Position, Term, Unit
+from capuyso.org.services import grouping_create, term_add
+
+SKIP_PREFIXES = ("system-admin/", "i18n/", "api/", "static/", "media/")
+
+
+def _walk(resolver, prefix=""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from _walk(entry, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def site_patterns():
+    patterns = []
+    for route, entry in _walk(get_resolver()):
+        if route.startswith(SKIP_PREFIXES) or "(?P" in route:
+            continue
+        patterns.append((route, entry))
+    return patterns
+
+
+def fill(route: str, code) -> str:
+    out, rest = "", route
+    while "<" in rest:
+        before, _, after = rest.partition("<")
+        _, _, rest = after.partition(">")
+        out += before + str(code)
+    return "/" + out + rest
+
+
+@pytest.fixture
+def phu_cat_objects(cast):
+    committee = cast.committee
+    make_member(committee, cast.cell, "Nguyễn Thị Bí Mật")
+    grouping_create(actor=cast.admin, committee=committee, name="Xã Hòa Thạch cũ")
+    term_add(
+        actor=cast.admin,
+        committee=committee,
+        name="2025–2030",
+        start_date=cast.cell.created_at.date(),
+    )
+    Job.objects.create(committee=committee, owner=cast.clerk, kind="x", title="Việc bí mật")
+    codes = set()
+    for model in (Unit, Member, Grouping, Term, Position, Job):
+        codes.update(model.objects.filter(committee=committee).values_list("code", flat=True))
+    codes.update(User.objects.filter(committee=committee).values_list("code", flat=True))
+    names = list(
+        Unit.objects.filter(committee=committee, kind="cell").values_list("name", flat=True)
+    )
+    names += list(User.objects.filter(committee=committee).values_list("full_name", flat=True))
+    names += ["Nguyễn Thị Bí Mật", "Việc bí mật", "Xã Hòa Thạch cũ"]
+    return codes, names
+
+
+def test_walk_finds_the_pages(cast):
+    routes = [route for route, _ in site_patterns()]
+    assert "org/cells/" in routes
+    assert any("<uuid:code>" in r for r in routes)
+
+
+def test_outsider_gets_404_for_every_object_of_another_committee(cast, phu_cat_objects, client_for):
+    codes, _ = phu_cat_objects
+    client = client_for(cast.outsider)
+    checked = 0
+    for route, _entry in site_patterns():
+        if "<" not in route:
+            continue
+        for code in codes:
+            url = fill(route, code)
+            for method in (client.get, client.post):
+                response = method(url)
+                assert response.status_code in (404, 405), (
+                    url,
+                    method.__name__,
+                    response.status_code,
+                )
+                checked += 1
+    assert checked > 100
+
+
+def test_outsider_pages_never_show_another_committees_data(cast, phu_cat_objects, client_for):
+    codes, names = phu_cat_objects
+    client = client_for(cast.outsider)
+    for route, _entry in site_patterns():
+        if "<" in route:
+            continue
+        response = client.get("/" + route)
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        body = response.content.decode()
+        for code in codes:
+            assert str(code) not in body, (route, code)
+        for name in names:
+            assert name not in body, (route, name)
+
+
+def test_outsider_filters_with_foreign_codes_show_nothing(cast, phu_cat_objects, client_for):
+    client = client_for(cast.outsider)
+    assert client.get("/members/", {"cell": cast.cell.code}).status_code == 404
+    response = client.get(
+        "/org/cells/", {"grouping": Grouping.objects.filter(committee=cast.committee).first().code}
+    )
+    assert response.status_code == 200
+    assert cast.cell.name not in response.content.decode()
+    response = client.get("/audit/", {"object_id": str(cast.cell.code)})
+    assert list(response.context["page"]) == []
+    assert not AuditEvent.objects.filter(
+        committee=cast.other, object_id=str(cast.cell.code)
+    ).exists()
+
+
+def test_random_codes_give_404(cast, client_for):
+    client = client_for(cast.secretary)
+    assert client.get(f"/org/units/{uuid.uuid4()}/").status_code == 404
+    assert client.get(f"/members/{uuid.uuid4()}/").status_code == 404
