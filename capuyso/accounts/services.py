@@ -8,13 +8,13 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from capuyso.accounts.models import ApiToken, User
-from capuyso.accounts.permissions import forget_access
+from capuyso.accounts.permissions import access_for, forget_access
 from capuyso.accounts.roles import COMMITTEE_WIDE_ROLES, Role
 from capuyso.audit.services import Verb, audit_record, created, diff, snapshot
 from capuyso.core.text import fold
@@ -134,8 +134,46 @@ def user_create(
     if password:
         password_validation.validate_password(password, user)
     user.set_password(initial)
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        # Two submissions raced past the check above: the database keeps one.
+        raise ValidationError(
+            {"username": _("This user name is already taken. Choose another.")}
+        ) from exc
     audit_record(actor=actor, verb=Verb.CREATE, obj=user, changes=created(user, USER_AUDIT_FIELDS))
+    return user, initial
+
+
+@transaction.atomic
+def user_create_with_position(
+    *,
+    actor: User,
+    committee,
+    username: str,
+    full_name: str,
+    role: str,
+    unit=None,
+    phone: str = "",
+    email: str = "",
+    title: str = "",
+) -> tuple[User, str]:
+    """Create an account with its first position; both or neither are saved.
+
+    Returns the user and the generated temporary password, which the administrator
+    hands over in person (no e-mail is sent). The person must change it at first sign-in.
+    """
+    user, initial = user_create(
+        actor=actor,
+        committee=committee,
+        username=username,
+        full_name=full_name,
+        phone=phone,
+        email=email,
+        must_change_password=True,
+    )
+    position_assign(actor=actor, user=user, role=role, unit=unit, title=title)
     return user, initial
 
 
@@ -145,6 +183,8 @@ def user_update(*, actor: User, user: User, **values) -> User:
     unknown = set(values) - allowed
     if unknown:
         raise ValueError(f"cannot update {unknown}")
+    if values.get("is_active") is False and actor.pk == user.pk:
+        raise ValidationError(_("You cannot deactivate your own account."))
     user = User.objects.select_for_update().get(pk=user.pk)
     before = snapshot(user, USER_AUDIT_FIELDS)
     if "username" in values:
@@ -308,7 +348,14 @@ def position_end(*, actor: User, position, end_date: dt.date | None = None):
     from capuyso.org.models import Position
 
     position = Position.objects.select_for_update().get(pk=position.pk)
-    end_date = end_date or timezone.localdate()
+    today = timezone.localdate()
+    if position.end_date is not None and position.end_date < today:
+        raise ValidationError(_("This position has already ended."))
+    if position.user_id == actor.pk and position.role == Role.TENANT_ADMIN:
+        raise ValidationError(
+            _("You cannot end your own administrator position. Ask another administrator.")
+        )
+    end_date = end_date or today
     if end_date < position.start_date:
         raise ValidationError({"end_date": _("The end date cannot be before the start date.")})
     before = snapshot(position, POSITION_AUDIT_FIELDS)
@@ -351,4 +398,133 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> None:
         verb=Verb.SECURITY,
         obj=token.user,
         changes={"api_token": [token.prefix + "…", _("revoked")]},
+    )
+
+
+# --- Two-factor authentication -----------------------------------------------------------
+
+
+def _totp_devices():
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects
+
+
+def otp_device_pending(*, user: User):
+    """The unconfirmed authenticator being set up: created once, then reused.
+
+    Reusing it keeps the QR code stable when the person reloads the page.
+    """
+    device = _totp_devices().filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        device = _totp_devices().create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+def _otp_check(*, devices, token: str):
+    """(device that accepted `token` or None, whether any device was throttled)."""
+    throttled = False
+    for device in devices:
+        allowed, _info = device.verify_is_allowed()
+        if not allowed:
+            throttled = True
+            continue
+        if device.verify_token(token):
+            return device, throttled
+    return None, throttled
+
+
+def _otp_refused(*, user: User, throttled: bool, reason: str) -> ValidationError:
+    audit_record(
+        actor=None,
+        verb=Verb.LOGIN_FAILED,
+        obj=user,
+        committee=user.committee,
+        changes={"two_factor": reason},
+    )
+    if throttled:
+        return ValidationError(_("Too many wrong codes. Wait one minute, then try again."))
+    return ValidationError(
+        _(
+            "This code is not correct or has expired. Type the 6 digits the app shows now; "
+            "if it keeps failing, check that the phone's clock is right."
+        )
+    )
+
+
+def otp_device_confirm(*, user: User, device, token: str):
+    """Confirm the device being set up with a code from it; other devices are removed."""
+    with transaction.atomic():
+        locked = _totp_devices().select_for_update().filter(pk=device.pk, user=user)
+        accepted, throttled = _otp_check(devices=locked, token=token)
+        if accepted is not None:
+            accepted.confirmed = True
+            accepted.save(update_fields=["confirmed"])
+            _totp_devices().filter(user=user).exclude(pk=accepted.pk).delete()
+            audit_record(
+                actor=user,
+                verb=Verb.SECURITY,
+                obj=user,
+                changes={"two_factor": [None, _("enabled")]},
+            )
+            return accepted
+        # The failed attempt (throttle counter, audit row) is kept: no exception inside.
+        error = _otp_refused(user=user, throttled=throttled, reason="setup code refused")
+    raise error
+
+
+def otp_verify(*, user: User, token: str):
+    """Check a sign-in code against the user's confirmed devices; return the device."""
+    with transaction.atomic():
+        devices = _totp_devices().select_for_update().filter(user=user, confirmed=True)
+        accepted, throttled = _otp_check(devices=devices, token=token)
+        if accepted is not None:
+            return accepted
+        error = _otp_refused(user=user, throttled=throttled, reason="sign-in code refused")
+    raise error
+
+
+@transaction.atomic
+def otp_disable(*, actor: User, user: User) -> None:
+    """The user turns two-factor off for themselves; not allowed for leaders and admins."""
+    if access_for(user).needs_two_factor or user.is_superuser:
+        raise ValidationError(
+            _("Your role requires two-factor authentication, so it cannot be turned off.")
+        )
+    deleted, _detail = _totp_devices().filter(user=user).delete()
+    if deleted:
+        audit_record(
+            actor=actor,
+            verb=Verb.SECURITY,
+            obj=user,
+            changes={"two_factor": [_("enabled"), _("disabled")]},
+        )
+
+
+@transaction.atomic
+def otp_reset_by_admin(*, actor: User, user: User) -> None:
+    """Remove every authenticator of `user` (lost phone); they set up a new one at next use."""
+    _totp_devices().filter(user=user).delete()
+    audit_record(
+        actor=actor,
+        verb=Verb.SECURITY,
+        obj=user,
+        changes={"two_factor": [None, _("reset by administrator")]},
+    )
+
+
+# --- Role × action table (edited by superusers in /system-admin/) ---------------------------
+
+
+def role_permission_recorded(*, actor: User, permission, granted: bool) -> None:
+    """Audit a change of the role × action table made through the system admin."""
+    value = f"{permission.role}: {permission.action}"
+    audit_record(
+        actor=actor,
+        verb=Verb.SECURITY,
+        committee=None,
+        object_type="accounts.rolepermission",
+        object_id=value,
+        object_label=value,
+        changes={"permission": [None, value] if granted else [value, None]},
     )
