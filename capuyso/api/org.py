@@ -147,9 +147,26 @@ class UnitDetailOut(UnitOut):
         description="Members in this unit's subtree; null without the right to see them."
     )
 
+    # The endpoint loads these onto the unit as `api_*` attributes, already scoped.
     @staticmethod
     def resolve_admin_unit(obj) -> str | None:
         return str(obj.admin_unit) if obj.admin_unit_id else None
+
+    @staticmethod
+    def resolve_current_term(obj):
+        return obj.api_current_term
+
+    @staticmethod
+    def resolve_terms(obj) -> list:
+        return obj.api_terms
+
+    @staticmethod
+    def resolve_children(obj) -> list:
+        return obj.api_children
+
+    @staticmethod
+    def resolve_member_count(obj) -> int | None:
+        return obj.api_member_count
 
 
 @router.get("/units/{code}", response={200: UnitDetailOut, **OBJECT_ERRORS})
@@ -157,19 +174,11 @@ def unit_detail(request, code: UUID):
     """One unit with its terms of office and the children the caller may open."""
     user = request.auth
     unit = get_unit_for_user(user, code)
-    terms = Term.objects.filter(committee_id=unit.committee_id, unit=unit)
-    return {
-        **UnitOut.from_orm(unit).model_dump(),
-        "parent": unit.parent,
-        "address_line": unit.address_line,
-        "admin_unit": UnitDetailOut.resolve_admin_unit(unit),
-        "established_on": unit.established_on,
-        "dissolved_on": unit.dissolved_on,
-        "current_term": current_term(unit.committee, unit),
-        "terms": list(terms),
-        "children": list(units_in_scope_for_user(user).filter(parent=unit)),
-        "member_count": member_count_for_user(user, unit),
-    }
+    unit.api_terms = list(Term.objects.filter(committee_id=unit.committee_id, unit=unit))
+    unit.api_current_term = current_term(unit.committee, unit)
+    unit.api_children = list(units_in_scope_for_user(user).filter(parent=unit))
+    unit.api_member_count = member_count_for_user(user, unit)
+    return unit
 
 
 # --- Cells -------------------------------------------------------------------------------
