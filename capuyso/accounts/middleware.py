@@ -3,16 +3,16 @@
 import time
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import gettext as _
+from django.utils.http import urlencode
 from django_otp import devices_for_user
 
 from capuyso.accounts.permissions import access_for
 
 IDLE_KEY = "capuyso_last_seen"
+IDLE_REASON = "idle"
 EXEMPT_PREFIXES = ("/static/", "/accounts/login/", "/accounts/logout/", "/i18n/", "/api/")
 
 
@@ -34,11 +34,9 @@ class SessionPolicyMiddleware:
         idle_limit = settings.SESSION_IDLE_MINUTES * 60
         if last_seen is not None and now - last_seen > idle_limit:
             logout(request)
-            messages.info(
-                request,
-                _("Your session expired after a period of inactivity. Please sign in again."),
-            )
-            return redirect(f"{reverse('accounts:login')}?next={request.get_full_path()}")
+            # This middleware runs before MessageMiddleware, so the login page shows the
+            # reason from the query string instead of the messages framework.
+            return redirect(_with_next("accounts:login", request, reason=IDLE_REASON))
         # Write the timestamp at most once a minute to spare the session table.
         if last_seen is None or now - last_seen > 60:
             request.session[IDLE_KEY] = now
@@ -50,8 +48,13 @@ class SessionPolicyMiddleware:
         if needs_two_factor and not user.is_verified():
             has_device = any(True for _ in devices_for_user(user, confirmed=True))
             target = "accounts:otp_verify" if has_device else "accounts:otp_setup"
-            return redirect(f"{reverse(target)}?next={request.get_full_path()}")
+            return redirect(_with_next(target, request))
         password_path = reverse("accounts:password_change")
         if user.must_change_password and request.path != password_path:
             return redirect(password_path)
         return None
+
+
+def _with_next(url_name: str, request, **extra) -> str:
+    """`url_name` with the current page (query string included) as an encoded `next`."""
+    return f"{reverse(url_name)}?{urlencode({'next': request.get_full_path(), **extra})}"

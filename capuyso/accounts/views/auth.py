@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 
 from capuyso.accounts import selectors, services
 from capuyso.accounts.forms import LoginForm, OtpTokenForm, PasswordChangeForm
-from capuyso.accounts.middleware import IDLE_KEY
+from capuyso.accounts.middleware import IDLE_KEY, IDLE_REASON
 from capuyso.accounts.views.common import safe_next
 
 
@@ -62,12 +62,12 @@ def login(request):
             services.login_succeeded(user=user)
             return redirect(safe_next(request))
     status = 400 if form.errors else 200
-    return render(
-        request,
-        "accounts/login.html",
-        {"form": form, "next": safe_next(request, fallback="")},
-        status=status,
-    )
+    context = {
+        "form": form,
+        "next": safe_next(request, fallback=""),
+        "expired": request.GET.get("reason") == IDLE_REASON,
+    }
+    return render(request, "accounts/login.html", context, status=status)
 
 
 @require_POST
