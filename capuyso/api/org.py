@@ -131,7 +131,7 @@ def unit_list(request, filters: Query[UnitFilters], page: Query[PageParams]):
         units = units.filter(kind=filters.kind)
     if filters.q.strip():
         units = units.filter(name_folded__contains=fold(filters.q.strip()))
-    return paginate(units.order_by("path", "sort_order", "name"), page)
+    return paginate(units.order_by("sort_order", "name", "pk"), page)
 
 
 class UnitDetailOut(UnitOut):
@@ -222,7 +222,7 @@ def cell_list(request, filters: Query[CellFilters], page: Query[PageParams]):
         kind=filters.cell_kind or "",
         grouping_code=str(filters.grouping) if filters.grouping else "",
     ).filter(pk__in=units_in_scope_for_user(user).values("pk"))
-    result = paginate(cells.order_by("path", "sort_order", "name"), page)
+    result = paginate(cells.order_by("sort_order", "name", "pk"), page)
     access = access_for(user)
     for cell in result["items"]:
         if not access.can(Action.MEMBERS_VIEW, committee_id=cell.committee_id, unit_path=cell.path):
