@@ -241,7 +241,9 @@ if _EMAIL_HOST:
         }
     }
 else:
-    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
+    # No SMTP: messages are dropped (and logged); every feature works in-app without e-mail.
+    MAILERS = {"default": {"BACKEND": "capuyso.core.mail.DisabledEmailBackend"}}
+EMAIL_ENABLED = bool(_EMAIL_HOST)
 DEFAULT_FROM_EMAIL = env_str("CAPUYSO_EMAIL_FROM", "capuyso@localhost")
 
 # Security headers. HTTPS is assumed in production behind the reverse proxy;

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from capuyso.accounts.permissions import access_for
 from capuyso.accounts.roles import Action
-from capuyso.org.models import Committee, Term, Unit
+from capuyso.org.models import Committee, Grouping, Term, Unit
 
 
 def _path_filter(paths: list[str], field: str = "path") -> Q:
@@ -187,3 +187,23 @@ def city_aggregates(city: Committee) -> list[dict]:
         }
         for c in committees
     ]
+
+
+def groupings_for_user(user) -> QuerySet[Grouping]:
+    """The groupings of the user's committee, with their number of cells."""
+    return (
+        Grouping.objects.filter(committee_id=access_for(user).committee_id)
+        .select_related("former_admin_unit")
+        .annotate(cell_count=Count("units", filter=Q(units__kind=Unit.Kind.CELL), distinct=True))
+    )
+
+
+def committee_terms(committee: Committee) -> QuerySet[Term]:
+    return Term.objects.filter(committee=committee, unit__isnull=True)
+
+
+def unit_ancestors(unit: Unit) -> list[Unit]:
+    """The units above `unit`, top first (from its materialised path)."""
+    ids = [int(part) for part in unit.path.strip("/").split("/")[:-1] if part]
+    by_id = {u.pk: u for u in Unit.objects.filter(pk__in=ids, committee_id=unit.committee_id)}
+    return [by_id[i] for i in ids if i in by_id]

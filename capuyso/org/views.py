@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -13,8 +13,16 @@ from capuyso.accounts.selectors import active_positions
 from capuyso.core.forms import add_service_errors
 from capuyso.org import services
 from capuyso.org.forms import GroupingForm, TermForm, UnitForm
-from capuyso.org.models import Grouping, Term, Unit
-from capuyso.org.selectors import cells_for_user, current_term, get_unit_for_user, units_for_user
+from capuyso.org.models import Unit
+from capuyso.org.selectors import (
+    cells_for_user,
+    committee_terms,
+    current_term,
+    get_unit_for_user,
+    groupings_for_user,
+    unit_ancestors,
+    units_for_user,
+)
 
 
 def _require(request, action: str) -> None:
@@ -77,7 +85,7 @@ def cell_list(request):
         "kind": kind,
         "grouping": grouping,
         "kinds": Unit.CellKind.choices,
-        "groupings": Grouping.objects.filter(committee_id=request.user.committee_id),
+        "groupings": groupings_for_user(request.user),
         "query_string": params.urlencode(),
         "can_manage": access_for(request.user).committee_wide(Action.ORG_MANAGE),
     }
@@ -101,7 +109,7 @@ def unit_detail(request, code):
     positions = active_positions().filter(unit=unit).select_related("user").order_by("role")
     context = {
         "unit": unit,
-        "ancestors": _ancestors(unit),
+        "ancestors": unit_ancestors(unit),
         "children": unit.children.all(),
         "positions": positions,
         "terms": unit.terms.all(),
@@ -113,12 +121,6 @@ def unit_detail(request, code):
         ),
     }
     return render(request, "org/unit_detail.html", context)
-
-
-def _ancestors(unit: Unit) -> list[Unit]:
-    ids = [int(part) for part in unit.path.strip("/").split("/")[:-1] if part]
-    by_id = {u.pk: u for u in Unit.objects.filter(pk__in=ids, committee_id=unit.committee_id)}
-    return [by_id[i] for i in ids if i in by_id]
 
 
 @login_required
@@ -206,10 +208,8 @@ def committee_detail(request):
     form = GroupingForm()
     context = {
         "committee": committee,
-        "terms": Term.objects.filter(committee=committee, unit__isnull=True),
-        "groupings": Grouping.objects.filter(committee=committee)
-        .select_related("former_admin_unit")
-        .annotate(cell_count=Count("units", filter=Q(units__kind=Unit.Kind.CELL), distinct=True)),
+        "terms": committee_terms(committee),
+        "groupings": groupings_for_user(request.user),
         "grouping_form": form,
         "can_manage": access.committee_wide(Action.ORG_MANAGE),
     }
