@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import itertools
 import math
 import random
 from collections.abc import Iterator
@@ -487,9 +488,9 @@ def build_committee(
                         start_date=start,
                     )
     cards = CardNumbers(rng)
-    total = 0
-    for cell in plan.member_cells:
-        total += bulk_insert_members(
+    # One lazy stream over every cell, inserted in batches of 5,000 rows.
+    total = bulk_insert_members(
+        itertools.chain.from_iterable(
             generate_members(
                 committee=committee,
                 cell=units[cell.name],
@@ -498,7 +499,9 @@ def build_committee(
                 cards=cards,
                 today=today,
             )
+            for cell in plan.member_cells
         )
+    )
     audit_record(
         actor=None,
         verb=Verb.CREATE,
