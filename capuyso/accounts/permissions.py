@@ -82,7 +82,9 @@ def build_access(user) -> UserAccess:
         return UserAccess(user_id=getattr(user, "pk", None), committee_id=None)
     today = timezone.localdate()
     positions = (
-        Position.objects.filter(user_id=user.pk, committee_id=user.committee_id)
+        Position.objects.filter(
+            user_id=user.pk, committee_id=user.committee_id, committee__is_active=True
+        )
         .filter(start_date__lte=today)
         .exclude(end_date__lt=today)
         .select_related("unit")

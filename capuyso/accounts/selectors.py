@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, When
 from django.http import Http404
 from django.utils import timezone
@@ -70,7 +70,7 @@ def get_user_for_user(user, code, *, action: str = Action.USERS_VIEW) -> User:
     access = access_for(user)
     try:
         target = User.objects.get(code=code, committee_id=access.committee_id)
-    except (User.DoesNotExist, ValueError) as exc:
+    except (User.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
     if access.committee_id is None or not access.committee_wide(action):
         raise PermissionDenied
@@ -99,7 +99,7 @@ def get_position_for_user(user, target: User, code) -> Position:
         return Position.objects.select_related("unit").get(
             code=code, user=target, committee_id=target.committee_id
         )
-    except (Position.DoesNotExist, ValueError) as exc:
+    except (Position.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
 
 
@@ -116,7 +116,7 @@ def get_own_api_token(user: User, code) -> ApiToken:
     """One of the user's own active tokens (404 for anyone else's)."""
     try:
         return api_tokens_of(user).select_related("user").get(code=code)
-    except (ApiToken.DoesNotExist, ValueError) as exc:
+    except (ApiToken.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
 
 

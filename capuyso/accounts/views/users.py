@@ -82,11 +82,10 @@ def user_create(request):
                 title=data["title"],
             )
         except ValidationError as exc:
+            username = data["username"]
             _form_errors(form, exc)
             # A double submit lands here: point to the account the first one created.
-            existing = (
-                selectors.users_for_user(actor).filter(username__iexact=data["username"]).first()
-            )
+            existing = selectors.users_for_user(actor).filter(username__iexact=username).first()
         else:
             show_once(request, _PASSWORD_KEY % user.code, initial)
             messages.success(request, _("The account of %(name)s was created.") % {"name": user})
