@@ -19,7 +19,7 @@ from capuyso.org.selectors import (
     current_term,
     get_unit_for_user,
     member_count_for_user,
-    units_in_scope_for_user,
+    units_for_user,
 )
 
 from .schemas import (
@@ -73,7 +73,7 @@ def committee_detail(request):
     if user.committee_id is None:
         raise Http404
     committee = Committee.objects.select_related("parent").get(pk=user.committee_id)
-    visible = units_in_scope_for_user(user)
+    visible = units_for_user(user)
     return {
         "code": committee.code,
         "slug": committee.slug,
@@ -126,7 +126,7 @@ class UnitFilters(Schema):
 def unit_list(request, filters: Query[UnitFilters], page: Query[PageParams]):
     """Units the caller may open: the whole committee, or their own unit's subtree."""
     _require(request.auth, Action.ORG_VIEW)
-    units = units_in_scope_for_user(request.auth).select_related("parent", "grouping")
+    units = units_for_user(request.auth).select_related("parent", "grouping")
     if filters.kind:
         units = units.filter(kind=filters.kind)
     if filters.q.strip():
@@ -176,7 +176,7 @@ def unit_detail(request, code: UUID):
     unit = get_unit_for_user(user, code)
     unit.api_terms = list(Term.objects.filter(committee_id=unit.committee_id, unit=unit))
     unit.api_current_term = current_term(unit.committee, unit)
-    unit.api_children = list(units_in_scope_for_user(user).filter(parent=unit))
+    unit.api_children = list(units_for_user(user).filter(parent=unit))
     unit.api_member_count = member_count_for_user(user, unit)
     return unit
 
@@ -221,7 +221,7 @@ def cell_list(request, filters: Query[CellFilters], page: Query[PageParams]):
         query=filters.q.strip(),
         kind=filters.cell_kind or "",
         grouping_code=str(filters.grouping) if filters.grouping else "",
-    ).filter(pk__in=units_in_scope_for_user(user).values("pk"))
+    )
     result = paginate(cells.order_by("sort_order", "name", "pk"), page)
     access = access_for(user)
     for cell in result["items"]:

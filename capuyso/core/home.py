@@ -17,7 +17,7 @@ from capuyso.accounts.roles import UNIT_ROLES, Action, Role
 from capuyso.jobs.models import Job
 from capuyso.members.models import Member
 from capuyso.org.models import Committee, Unit
-from capuyso.org.selectors import current_term
+from capuyso.org.selectors import child_committee_stats_for_user, current_term
 
 
 def todo_panel(user, access: UserAccess):
@@ -114,12 +114,10 @@ def my_record_panel(user, access: UserAccess):
 def city_panel(user, access: UserAccess):
     if not access.committee_wide(Action.STATS_VIEW) or user.committee.level != Committee.Level.CITY:
         return None
-    from capuyso.org.selectors import city_aggregates
-
-    rows = city_aggregates(user.committee)
+    rows = list(child_committee_stats_for_user(user))
     totals = {
-        "cells": sum(r["cells"] for r in rows),
-        "members": sum(r["members"] for r in rows),
+        "cells": sum(r.cell_count for r in rows),
+        "members": sum(r.member_count for r in rows),
     }
     return {"template": "core/panels/city.html", "rows": rows, "totals": totals}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -41,7 +41,7 @@ def get_member_for_user(user, code) -> Member:
         member = Member.objects.select_related("cell").get(
             code=code, committee_id=access.committee_id
         )
-    except (Member.DoesNotExist, ValueError) as exc:
+    except (Member.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
     if member.pk == user.member_id:
         return member

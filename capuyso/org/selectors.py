@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -22,7 +22,10 @@ def _path_filter(paths: list[str], field: str = "path") -> Q:
 
 
 def units_for_user(user, action: str = Action.ORG_VIEW) -> QuerySet[Unit]:
-    """Units of the user's committee the user may see for `action`."""
+    """Units the user may open for `action`: the whole committee, or their subtrees only.
+
+    Every unit returned is one `get_unit_for_user` would also return.
+    """
     access = access_for(user)
     if access.committee_id is None:
         return Unit.objects.none()
@@ -32,9 +35,7 @@ def units_for_user(user, action: str = Action.ORG_VIEW) -> QuerySet[Unit]:
     paths = access.unit_paths(action)
     if not paths:
         return Unit.objects.none()
-    # A unit-scoped user sees their subtree and the path up to it (for the breadcrumb).
-    ancestor_ids = {int(part) for p in paths for part in p.strip("/").split("/") if part}
-    return units.filter(_path_filter(paths) | Q(pk__in=ancestor_ids))
+    return units.filter(_path_filter(paths))
 
 
 def cells_for_user(
@@ -60,7 +61,7 @@ def get_unit_for_user(user, code, *, action: str = Action.ORG_VIEW) -> Unit:
         unit = Unit.objects.select_related("grouping", "parent", "admin_unit").get(
             code=code, committee_id=access.committee_id
         )
-    except (Unit.DoesNotExist, ValueError) as exc:
+    except (Unit.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
     if not access.can(action, committee_id=unit.committee_id, unit_path=unit.path):
         raise PermissionDenied
@@ -82,24 +83,6 @@ def current_term(
 
 def child_committees(committee: Committee) -> QuerySet[Committee]:
     return Committee.objects.filter(parent=committee, is_active=True).order_by("name")
-
-
-def units_in_scope_for_user(user, action: str = Action.ORG_VIEW) -> QuerySet[Unit]:
-    """Units the user may open for `action`: the whole committee, or their subtrees only.
-
-    Unlike `units_for_user`, the ancestors shown for a breadcrumb are left out, so every
-    unit returned is one `get_unit_for_user` would also return (used by the JSON API).
-    """
-    access = access_for(user)
-    if access.committee_id is None:
-        return Unit.objects.none()
-    units = Unit.objects.filter(committee_id=access.committee_id)
-    if access.committee_wide(action):
-        return units
-    paths = access.unit_paths(action)
-    if not paths:
-        return Unit.objects.none()
-    return units.filter(_path_filter(paths))
 
 
 def member_count_for_user(user, unit: Unit | None = None) -> int | None:
@@ -157,36 +140,6 @@ def child_committee_stats_for_user(user) -> QuerySet[Committee]:
         cell_count=count_of(Unit.objects.filter(kind=Unit.Kind.CELL, dissolved_on__isnull=True)),
         member_count=count_of(Member.objects.all()),
     )
-
-
-def city_aggregates(city: Committee) -> list[dict]:
-    """Per child committee: counts only (cells, members), never names."""
-    from capuyso.members.models import Member
-
-    committees = list(child_committees(city).values("pk", "code", "slug", "name"))
-    ids = [c["pk"] for c in committees]
-    cells = dict(
-        Unit.objects.filter(committee_id__in=ids, kind=Unit.Kind.CELL, dissolved_on__isnull=True)
-        .values_list("committee_id")
-        .annotate(n=Count("pk"))
-        .values_list("committee_id", "n")
-    )
-    members = dict(
-        Member.objects.filter(committee_id__in=ids)
-        .values_list("committee_id")
-        .annotate(n=Count("pk"))
-        .values_list("committee_id", "n")
-    )
-    return [
-        {
-            "code": c["code"],
-            "slug": c["slug"],
-            "name": c["name"],
-            "cells": cells.get(c["pk"], 0),
-            "members": members.get(c["pk"], 0),
-        }
-        for c in committees
-    ]
 
 
 def groupings_for_user(user) -> QuerySet[Grouping]:

@@ -36,7 +36,7 @@ def test_city_viewer_sees_aggregates_only(cast, client_for):
     make_member(cast.other, cast.foreign_cell, "Người Xã Khác")
     response = client_for(cast.city_viewer).get("/")
     panel = next(p for p in response.context["panels"] if p["template"].endswith("city.html"))
-    assert {r["slug"]: r["members"] for r in panel["rows"]} == {"phu-cat": 1, "dong-xuan": 1}
+    assert {r.slug: r.member_count for r in panel["rows"]} == {"phu-cat": 1, "dong-xuan": 1}
     body = response.content.decode()
     assert "Trần Văn An" not in body
 

@@ -132,3 +132,15 @@ def test_random_codes_give_404(cast, client_for):
     client = client_for(cast.secretary)
     assert client.get(f"/org/units/{uuid.uuid4()}/").status_code == 404
     assert client.get(f"/members/{uuid.uuid4()}/").status_code == 404
+
+
+def test_malformed_codes_in_query_strings_give_404(cast, client_for):
+    assert client_for(cast.secretary).get("/members/", {"cell": "khong-phai-ma"}).status_code == 404
+
+
+def test_a_deactivated_committee_loses_all_access(cast, client_for):
+    cast.committee.is_active = False
+    cast.committee.save()
+    client = client_for(cast.clerk)
+    assert client.get("/org/cells/").status_code == 403
+    assert client.get(f"/org/units/{cast.cell.code}/").status_code == 403
