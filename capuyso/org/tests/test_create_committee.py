@@ -4,6 +4,7 @@ import re
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from capuyso.accounts.models import User
 from capuyso.accounts.roles import Role
@@ -14,8 +15,10 @@ pytestmark = pytest.mark.django_db
 
 
 def run(*args) -> str:
+    """Run the command in English, so the assertions do not depend on the catalogue."""
     out = io.StringIO()
-    call_command("create_committee", *args, stdout=out)
+    with translation.override("en"):
+        call_command("create_committee", *args, stdout=out)
     return out.getvalue()
 
 
