@@ -59,6 +59,12 @@ def test_user_list_is_forbidden_to_other_roles(client_for, cast, name):
         assert "Hoàng Văn Minh" not in response.content.decode()
 
 
+def test_permission_table_link_only_for_those_who_may_open_it(client_for, cast):
+    link = reverse("accounts:permissions")
+    assert link in client_for(cast.admin).get(USERS).content.decode()
+    assert link not in client_for(cast.clerk).get(USERS).content.decode()
+
+
 def test_user_list_shows_positions_lock_and_two_factor(client_for, cast):
     User.objects.filter(pk=cast.member.pk).update(
         locked_until=timezone.now() + timezone.timedelta(minutes=10)

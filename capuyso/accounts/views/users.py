@@ -51,6 +51,7 @@ def user_list(request):
         "page": page,
         "query_string": params.urlencode(),
         "can_manage": access_for(request.user).committee_wide(Action.USERS_MANAGE),
+        "can_view_permissions": access_for(request.user).has(Action.PERMISSIONS_VIEW),
     }
     template = "accounts/user_list.html"
     if request.htmx:
