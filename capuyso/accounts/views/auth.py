@@ -81,7 +81,7 @@ def logout_view(request):
 
 def _qr_svg(url: str) -> str:
     # segno writes the SVG itself from our own otpauth URL: nothing user-typed, safe to inline.
-    return mark_safe(segno.make(url, error="m").svg_inline(scale=5, border=2))  # noqa: S308
+    return mark_safe(segno.make(url, error="m").svg_inline(scale=6, border=2))  # noqa: S308
 
 
 @sensitive_post_parameters("token")
