@@ -68,11 +68,13 @@ def decorate_user_rows(users: Iterable[User]) -> None:
 def get_user_for_user(user, code, *, action: str = Action.USERS_VIEW) -> User:
     """The one door to another account: 404 outside the committee, 403 without the right."""
     access = access_for(user)
+    if access.committee_id is None:
+        raise Http404
     try:
         target = User.objects.get(code=code, committee_id=access.committee_id)
     except (User.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
-    if access.committee_id is None or not access.committee_wide(action):
+    if not access.committee_wide(action):
         raise PermissionDenied
     return target
 

@@ -48,7 +48,9 @@ def login_check(*, request, username: str, password: str) -> User | None:
         if request is not None:
             request.capuyso_login_error = ("locked", user.locked_until)
         return None
-    if user.check_password(password) and user.is_active:
+    if user.check_password(password):
+        if not user.is_active:
+            return None  # a deactivated account: refused, but not a guessing attempt
         if user.failed_logins or user.locked_until:
             User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
         return user

@@ -168,3 +168,14 @@ def test_pages_need_a_signed_in_user(client, cast):
 def test_password_is_never_echoed_back(client, cast):
     response = sign_in(client, "dangvien", password=PASSWORD + "x")
     assert PASSWORD not in response.content.decode()
+
+
+def test_right_password_on_a_deactivated_account_is_refused_without_counting(cast):
+    from capuyso.accounts.services import login_check
+    from capuyso.core.testing import PASSWORD
+
+    cast.member.is_active = False
+    cast.member.save()
+    assert login_check(request=None, username="dangvien", password=PASSWORD) is None
+    cast.member.refresh_from_db()
+    assert cast.member.failed_logins == 0
