@@ -40,6 +40,7 @@ def register(name: str, *, user: str, url: str, api: bool = False, args=None, qu
 register("home.secretary", user="secretary", url="core:home")
 register("home.cell_secretary", user="cell_secretary", url="core:home")
 register("home.member", user="member", url="core:home")
+register("home.city_viewer", user="city_viewer", url="core:home")
 register("org.cells", user="secretary", url="org:cells")
 register("org.cells.search", user="secretary", url="org:cells", query={"q": "dong"})
 register("accounts.users", user="admin", url="accounts:users")
