@@ -1,10 +1,25 @@
+from django.conf import settings
+
 from capuyso.audit.context import current_ip
 
 
 def client_ip(request) -> str | None:
-    # REMOTE_ADDR is set by gunicorn from the reverse proxy's X-Forwarded-For handling
-    # (see README: forwarded_allow_ips); we never trust the header directly.
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address for the audit trail.
+
+    X-Forwarded-For is believed only when the direct peer is one of
+    CAPUYSO_TRUSTED_PROXIES; then the right-most address that is not itself a trusted
+    proxy is the client (each proxy appends the address it received from).
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    trusted = settings.TRUSTED_PROXIES
+    if not remote or remote not in trusted:
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop
+    return remote
 
 
 class RequestContextMiddleware:
