@@ -51,6 +51,8 @@ def login_check(*, request, username: str, password: str) -> User | None:
     if user.check_password(password):
         if not user.is_active:
             return None  # a deactivated account: refused, but not a guessing attempt
+        if User.objects.filter(pk=user.pk, locked_until__gt=timezone.now()).exists():
+            return None  # locked by a parallel failed attempt while this one was checked
         if user.failed_logins or user.locked_until:
             User.objects.filter(pk=user.pk).update(failed_logins=0, locked_until=None)
         return user
@@ -179,6 +181,12 @@ def user_create_with_position(
     return user, initial
 
 
+def _end_all_access(user: User) -> None:
+    """End every way in: sessions (by generation) and API tokens. Caller saves the user."""
+    user.session_generation += 1
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
 @transaction.atomic
 def user_update(*, actor: User, user: User, **values) -> User:
     allowed = {"full_name", "phone", "email", "is_active", "username"}
@@ -202,7 +210,7 @@ def user_update(*, actor: User, user: User, **values) -> User:
     if changes:
         user.save()
         if "is_active" in changes and not user.is_active:
-            user.session_generation += 1
+            _end_all_access(user)
             user.save(update_fields=["session_generation"])
         audit_record(actor=actor, verb=Verb.UPDATE, obj=user, changes=changes)
     return user
@@ -217,7 +225,7 @@ def password_reset_by_admin(*, actor: User, user: User) -> str:
     user.must_change_password = True
     user.failed_logins = 0
     user.locked_until = None
-    user.session_generation += 1
+    _end_all_access(user)
     user.save(
         update_fields=[
             "password",
@@ -257,8 +265,10 @@ def user_unlock(*, actor: User, user: User) -> None:
 
 @transaction.atomic
 def sessions_revoke_all(*, actor: User, user: User) -> None:
-    """Sign the user out everywhere: every session made before now stops matching."""
+    """Sign the user out everywhere: every session made before now stops matching,
+    and every API token is revoked."""
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     user.refresh_from_db(fields=["session_generation"])
     audit_record(
         actor=actor, verb=Verb.SECURITY, obj=user, changes={"sessions": [None, _("all ended")]}
@@ -505,8 +515,14 @@ def otp_disable(*, actor: User, user: User) -> None:
 
 @transaction.atomic
 def otp_reset_by_admin(*, actor: User, user: User) -> None:
-    """Remove every authenticator of `user` (lost phone); they set up a new one at next use."""
+    """Remove every authenticator of `user` (lost phone); they set up a new one at next use.
+
+    Existing sessions and tokens end too, so nobody rides on the old second factor.
+    """
     _totp_devices().filter(user=user).delete()
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _end_all_access(user)
+    user.save(update_fields=["session_generation"])
     audit_record(
         actor=actor,
         verb=Verb.SECURITY,

@@ -34,9 +34,11 @@ class TokenAuth(HttpBearer):
             .filter(digest=ApiToken.digest_of(token), revoked_at__isnull=True)
             .first()
         )
+        now = timezone.now()
         if row is None or not row.user.is_active:
             return None
-        now = timezone.now()
+        if row.user.locked_until and row.user.locked_until > now:
+            return None
         if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.api_token = row  # type: ignore[attr-defined]

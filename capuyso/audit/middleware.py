@@ -1,6 +1,7 @@
 from django.conf import settings
 
 from capuyso.audit.context import current_ip
+from capuyso.audit.services import normalise_ip
 
 
 def client_ip(request) -> str | None:
@@ -10,7 +11,7 @@ def client_ip(request) -> str | None:
     CAPUYSO_TRUSTED_PROXIES; then the right-most address that is not itself a trusted
     proxy is the client (each proxy appends the address it received from).
     """
-    remote = request.META.get("REMOTE_ADDR") or None
+    remote = normalise_ip(request.META.get("REMOTE_ADDR"))
     trusted = settings.TRUSTED_PROXIES
     if not remote or remote not in trusted:
         return remote
@@ -18,7 +19,8 @@ def client_ip(request) -> str | None:
     hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
     for hop in reversed(hops):
         if hop not in trusted:
-            return hop
+            # A malformed entry from the proxy is not an address: keep the proxy's own.
+            return normalise_ip(hop) or remote
     return remote
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.ipv6 import clean_ipv6_address
 
 from capuyso.audit.context import current_ip
 from capuyso.audit.models import AuditEvent, ChainHead
@@ -28,6 +30,19 @@ def _key() -> bytes:
 def _jsonable(value: Any) -> Any:
     """Normalise a value to what a JSON column gives back, so hashes survive the round trip."""
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+def normalise_ip(value: str | None) -> str | None:
+    """The address as the database stores it (IPv6 compressed), or None when not an address."""
+    if not value:
+        return None
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    if address.version == 6:
+        return clean_ipv6_address(str(address))
+    return str(address)
 
 
 def _timestamp(value: dt.datetime) -> str:
@@ -111,7 +126,7 @@ def audit_record(
             "object_id": object_id,
             "object_label": object_label[:255],
             "changes": _jsonable(changes or {}),
-            "ip": ip if ip is not None else current_ip.get(),
+            "ip": normalise_ip(ip if ip is not None else current_ip.get()),
             "prev_hash": head.hash,
         }
         row["hash"] = compute_hash(row)
@@ -199,7 +214,11 @@ def _check_chain(chain: int, head: ChainHead | None) -> ChainProblem | None:
     ]
     expected_seq = 1
     prev = GENESIS
-    rows = AuditEvent.objects.filter(chain=chain).order_by("seq").values(*fields)
+    rows = AuditEvent.objects.filter(chain=chain).order_by("seq")
+    if head is not None:
+        # Rows appended after the head was read belong to the next check.
+        rows = rows.filter(seq__lte=head.seq)
+    rows = rows.values(*fields)
     for row in rows.iterator(chunk_size=2000):
         if row["seq"] != expected_seq:
             return ChainProblem(

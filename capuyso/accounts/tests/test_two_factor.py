@@ -181,6 +181,13 @@ def test_leaders_and_admins_cannot_disable_two_factor(client_for, cast, name):
 
 
 def test_admin_resets_two_factor_and_the_leader_must_set_it_up_again(client_for, cast):
+    from django.test import Client
+
+    from capuyso.core.testing import login
+
+    old_session = Client()
+    login(old_session, cast.secretary)
+    assert old_session.get(PROFILE).status_code == 200
     admin = client_for(cast.admin)
     url = reverse("accounts:user_otp_reset", args=[cast.secretary.code])
     assert admin.get(url).status_code == 405
@@ -189,7 +196,10 @@ def test_admin_resets_two_factor_and_the_leader_must_set_it_up_again(client_for,
     event = AuditEvent.objects.filter(verb=AuditEvent.Verb.SECURITY).latest("seq")
     assert event.actor_id == cast.admin.pk
 
-    leader = client_for(cast.secretary)  # the old verified session no longer counts
+    # The leader's existing session ended with the reset.
+    assert old_session.get(PROFILE)["Location"].startswith(reverse("accounts:login"))
+    cast.secretary.refresh_from_db()
+    leader = client_for(cast.secretary)  # signing in again: a new phone must be set up
     response = leader.get(PROFILE)
     assert response["Location"].startswith(reverse("accounts:otp_setup"))
 

@@ -68,3 +68,30 @@ def test_user_detail_is_403_for_a_member(api_get, cast):
 
 def test_user_of_another_committee_is_404_even_for_a_clerk(api_get, cast):
     assert api_get(cast.clerk, f"/users/{cast.outsider.code}").status_code == 404
+
+
+def test_remediation_revokes_api_tokens(cast, client):
+    from capuyso.accounts import services
+
+    for remedy in (
+        lambda: services.password_reset_by_admin(actor=cast.admin, user=cast.clerk),
+        lambda: services.sessions_revoke_all(actor=cast.admin, user=cast.clerk),
+        lambda: services.otp_reset_by_admin(actor=cast.admin, user=cast.clerk),
+    ):
+        _token, raw = services.api_token_create(actor=None, user=cast.clerk)
+        assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
+        remedy()
+        assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
+
+
+def test_locked_account_token_is_refused(cast, client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from capuyso.accounts import services
+
+    _token, raw = services.api_token_create(actor=None, user=cast.clerk)
+    cast.clerk.locked_until = timezone.now() + dt.timedelta(minutes=5)
+    cast.clerk.save()
+    assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401

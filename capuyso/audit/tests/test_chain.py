@@ -66,3 +66,29 @@ def test_event_records_actor_ip_and_links_to_previous(cast):
     assert event.actor_label == "Đỗ Thị Lan (vanthu)"
     assert event.object_id == str(cast.cell.code)
     assert audit_verify() == []
+
+
+def test_ipv6_addresses_survive_the_round_trip(cast):
+    audit_record(actor=cast.clerk, verb=Verb.VIEW, obj=cast.cell, ip="2001:DB8:0:0:0:0:0:1")
+    assert AuditEvent.objects.latest("id").ip == "2001:db8::1"
+    assert audit_verify() == []
+
+
+def test_junk_addresses_are_not_stored(cast):
+    event = audit_record(actor=cast.clerk, verb=Verb.VIEW, obj=cast.cell, ip="unknown")
+    assert event.ip is None
+    assert audit_verify() == []
+
+
+def test_rows_appended_after_the_head_was_read_are_not_a_false_alarm(cast, monkeypatch):
+    from capuyso.audit import services
+
+    real_check = services._check_chain
+
+    def check_while_someone_appends(chain, head):
+        if chain == cast.committee.pk:
+            audit_record(actor=cast.clerk, verb=Verb.VIEW, obj=cast.cell)
+        return real_check(chain, head)
+
+    monkeypatch.setattr(services, "_check_chain", check_while_someone_appends)
+    assert audit_verify() == []
