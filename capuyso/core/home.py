@@ -98,11 +98,10 @@ def my_cells_panel(user, access: UserAccess):
     roles = {s.unit_id: s.role for s in access.scopes if s.unit_id in unit_ids}
     for cell in cells:
         cell.my_role = Role(roles[cell.pk]).label
-    return {
-        "template": "core/panels/my_cells.html",
-        "cells": cells,
-        "can_see_members": access.has(Action.MEMBERS_VIEW),
-    }
+        cell.can_see_members = access.can(
+            Action.MEMBERS_VIEW, committee_id=cell.committee_id, unit_path=cell.path
+        )
+    return {"template": "core/panels/my_cells.html", "cells": cells}
 
 
 def my_record_panel(user, access: UserAccess):

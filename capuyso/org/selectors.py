@@ -155,8 +155,21 @@ def committee_terms(committee: Committee) -> QuerySet[Term]:
     return Term.objects.filter(committee=committee, unit__isnull=True)
 
 
-def unit_ancestors(unit: Unit) -> list[Unit]:
-    """The units above `unit`, top first (from its materialised path)."""
+def unit_ancestors(user, unit: Unit) -> list[Unit]:
+    """The units above `unit` that the user may open, top first (from its materialised path)."""
     ids = [int(part) for part in unit.path.strip("/").split("/")[:-1] if part]
-    by_id = {u.pk: u for u in Unit.objects.filter(pk__in=ids, committee_id=unit.committee_id)}
+    by_id = {u.pk: u for u in units_for_user(user).filter(pk__in=ids)}
     return [by_id[i] for i in ids if i in by_id]
+
+
+def hide_member_counts_without_right(user, units) -> list[Unit]:
+    """Blank `member_count` on units whose member lists the user may not see.
+
+    The same rule as the API: counts are shown only with MEMBERS_VIEW over that unit.
+    """
+    access = access_for(user)
+    units = list(units)
+    for unit in units:
+        if not access.can(Action.MEMBERS_VIEW, committee_id=unit.committee_id, unit_path=unit.path):
+            unit.member_count = None
+    return units

@@ -20,6 +20,8 @@ from capuyso.org.selectors import (
     current_term,
     get_unit_for_user,
     groupings_for_user,
+    hide_member_counts_without_right,
+    member_count_for_user,
     unit_ancestors,
     units_for_user,
 )
@@ -32,11 +34,12 @@ def _require(request, action: str) -> None:
 
 @login_required
 def tree(request):
-    units = list(
+    units = hide_member_counts_without_right(
+        request.user,
         units_for_user(request.user)
         .select_related("grouping")
         .annotate(member_count=Count("members"))
-        .order_by("kind", "sort_order", "name")
+        .order_by("kind", "sort_order", "name"),
     )
     if not units and not access_for(request.user).has(Action.ORG_VIEW):
         raise PermissionDenied
@@ -77,6 +80,7 @@ def cell_list(request):
         request.user, query=query, kind=kind, grouping_code=_uuid_or_blank(grouping)
     )
     page = Paginator(cells.order_by("name_folded"), 50).get_page(request.GET.get("page"))
+    page.object_list = hide_member_counts_without_right(request.user, page.object_list)
     params = request.GET.copy()
     params.pop("page", None)
     context = {
@@ -109,12 +113,12 @@ def unit_detail(request, code):
     positions = active_positions().filter(unit=unit).select_related("user").order_by("role")
     context = {
         "unit": unit,
-        "ancestors": unit_ancestors(unit),
+        "ancestors": unit_ancestors(request.user, unit),
         "children": unit.children.all(),
         "positions": positions,
         "terms": unit.terms.all(),
         "current_term": current_term(unit.committee, unit),
-        "member_count": unit.members.count(),
+        "member_count": member_count_for_user(request.user, unit),
         "can_manage": access.committee_wide(Action.ORG_MANAGE),
         "can_see_members": access.can(
             Action.MEMBERS_VIEW, committee_id=unit.committee_id, unit_path=unit.path

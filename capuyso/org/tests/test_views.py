@@ -183,3 +183,40 @@ def test_overlapping_term_is_refused(cast, client_for):
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
     assert not Term.objects.filter(name="sai").exists()
+
+
+def test_member_counts_follow_the_members_right(cast, client_for):
+    make_member(cast.committee, cast.cell, "Trần Văn An")
+    member_page = client_for(cast.member).get("/org/cells/")
+    assert [c.member_count for c in member_page.context["page"].object_list] == [None]
+    assert (
+        client_for(cast.member).get(f"/org/units/{cast.cell.code}/").context["member_count"] is None
+    )
+    secretary_page = client_for(cast.cell_secretary).get("/org/cells/")
+    assert [c.member_count for c in secretary_page.context["page"].object_list] == [1]
+
+
+def test_a_cell_secretary_sees_no_link_to_the_sub_committee_above(cast, client_for):
+    sub = unit_create(
+        actor=None,
+        committee=cast.committee,
+        kind="sub_committee",
+        cell_kind="agency",
+        name="Đảng bộ bộ phận Cơ quan",
+    )
+    cell = unit_create(
+        actor=None,
+        committee=cast.committee,
+        kind="cell",
+        cell_kind="agency",
+        name="Chi bộ Cơ quan UBND",
+        parent=sub,
+    )
+    from capuyso.accounts.services import position_assign
+    from capuyso.core.testing import make_user
+
+    secretary = make_user(cast.committee, "bithu-cq", "Phan Văn Tuấn", None)
+    position_assign(actor=None, user=secretary, role="cell_secretary", unit=cell)
+    response = client_for(secretary).get(f"/org/units/{cell.code}/")
+    assert response.context["ancestors"] == []
+    assert client_for(secretary).get(f"/org/units/{sub.code}/").status_code == 403
