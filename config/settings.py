@@ -76,6 +76,7 @@ ALLOWED_HOSTS = env_list("CAPUYSO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 if TESTING:
     ALLOWED_HOSTS = ["*"]
 CSRF_TRUSTED_ORIGINS = env_list("CAPUYSO_CSRF_TRUSTED_ORIGINS")
+CSRF_FAILURE_VIEW = "capuyso.core.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

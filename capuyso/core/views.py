@@ -37,5 +37,10 @@ def error_404(request, exception=None):
     return render(request, "errors/404.html", status=404)
 
 
+def csrf_failure(request, reason=""):
+    """A stale or missing form token: usually a page left open too long."""
+    return render(request, "errors/csrf.html", status=403)
+
+
 def error_500(request):
     return render(request, "errors/500.html", status=500)

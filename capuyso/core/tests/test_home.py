@@ -88,3 +88,23 @@ def test_vnd_and_dates_format(cast):
         Context({"n": 1250000, "d": timezone.datetime(2026, 1, 5).date()})
     )
     assert out == "1.250.000 đ 05/01/2026"
+
+
+def test_a_stale_form_token_gets_a_vietnamese_page(cast):
+    from django.test import Client
+
+    from capuyso.core.testing import login
+
+    client = Client(enforce_csrf_checks=True)
+    login(client, cast.member)
+    response = client.post("/guide/")
+    assert response.status_code == 403
+    assert "Biểu mẫu đã hết hạn" in response.content.decode()
+
+
+def test_django_blank_choice_label_is_translated(db):
+    from django.db.models.fields import BLANK_CHOICE_LABEL
+    from django.utils import translation
+
+    with translation.override("vi"):
+        assert str(BLANK_CHOICE_LABEL) != "- Select an option -"
