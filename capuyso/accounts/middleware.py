@@ -36,7 +36,7 @@ class SessionPolicyMiddleware:
             logout(request)
             # This middleware runs before MessageMiddleware, so the login page shows the
             # reason from the query string instead of the messages framework.
-            return redirect(_with_next("accounts:login", request, reason=IDLE_REASON))
+            return redirect(url_with_next("accounts:login", request, reason=IDLE_REASON))
         # Write the timestamp at most once a minute to spare the session table.
         if last_seen is None or now - last_seen > 60:
             request.session[IDLE_KEY] = now
@@ -48,13 +48,13 @@ class SessionPolicyMiddleware:
         if needs_two_factor and not user.is_verified():
             has_device = any(True for _ in devices_for_user(user, confirmed=True))
             target = "accounts:otp_verify" if has_device else "accounts:otp_setup"
-            return redirect(_with_next(target, request))
+            return redirect(url_with_next(target, request))
         password_path = reverse("accounts:password_change")
         if user.must_change_password and request.path != password_path:
             return redirect(password_path)
         return None
 
 
-def _with_next(url_name: str, request, **extra) -> str:
+def url_with_next(url_name: str, request, **extra) -> str:
     """`url_name` with the current page (query string included) as an encoded `next`."""
     return f"{reverse(url_name)}?{urlencode({'next': request.get_full_path(), **extra})}"

@@ -10,7 +10,12 @@ from ninja import Field, Query, Router, Schema
 
 from capuyso.accounts.permissions import access_for
 from capuyso.accounts.roles import Action
-from capuyso.accounts.selectors import active_positions, get_user_for_user, users_for_user
+from capuyso.accounts.selectors import (
+    active_positions,
+    get_user_for_user,
+    is_locked,
+    users_for_user,
+)
 
 from .schemas import (
     AUTH_ERRORS,
@@ -94,9 +99,8 @@ class UserDetailOut(UserOut):
 
     @staticmethod
     def resolve_locked(obj) -> bool:
-        from django.utils import timezone
 
-        return bool(obj.locked_until and obj.locked_until > timezone.now())
+        return is_locked(obj)
 
 
 @router.get("/users/{code}", response={200: UserDetailOut, **OBJECT_ERRORS})

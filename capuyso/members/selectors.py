@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from capuyso.accounts.permissions import access_for
 from capuyso.accounts.roles import Action
 from capuyso.core.text import fold
 from capuyso.members.models import Member
+from capuyso.org.selectors import path_filter
 
 
 def members_for_user(
@@ -23,10 +24,7 @@ def members_for_user(
         paths = access.unit_paths(action)
         if not paths:
             return Member.objects.none()
-        scope = Q(pk__in=[])
-        for path in paths:
-            scope |= Q(cell__path__startswith=path)
-        members = members.filter(scope)
+        members = members.filter(path_filter(paths, "cell__path"))
     if cell is not None:
         members = members.filter(cell__path__startswith=cell.path)
     if query:

@@ -14,7 +14,7 @@ from capuyso.accounts.roles import Action
 from capuyso.org.models import Committee, Grouping, Term, Unit
 
 
-def _path_filter(paths: list[str], field: str = "path") -> Q:
+def path_filter(paths: list[str], field: str = "path") -> Q:
     query = Q(pk__in=[])
     for path in paths:
         query |= Q(**{f"{field}__startswith": path})
@@ -35,7 +35,7 @@ def units_for_user(user, action: str = Action.ORG_VIEW) -> QuerySet[Unit]:
     paths = access.unit_paths(action)
     if not paths:
         return Unit.objects.none()
-    return units.filter(_path_filter(paths))
+    return units.filter(path_filter(paths))
 
 
 def cells_for_user(
@@ -105,7 +105,7 @@ def member_count_for_user(user, unit: Unit | None = None) -> int | None:
     paths = access.unit_paths(Action.MEMBERS_VIEW)
     if not paths:
         return None
-    return members.filter(_path_filter(paths, "cell__path")).count()
+    return members.filter(path_filter(paths, "cell__path")).count()
 
 
 def child_committee_stats_for_user(user) -> QuerySet[Committee]:

@@ -13,10 +13,8 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import time_format
-from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -26,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from capuyso.accounts import selectors, services
 from capuyso.accounts.forms import LoginForm, OtpTokenForm, PasswordChangeForm
-from capuyso.accounts.middleware import IDLE_KEY, IDLE_REASON
+from capuyso.accounts.middleware import IDLE_KEY, IDLE_REASON, url_with_next
 from capuyso.accounts.views.common import safe_next
 
 
@@ -91,7 +89,7 @@ def otp_setup(request):
     user = request.user
     if selectors.has_two_factor(user) and not user.is_verified():
         # Adding a device must not bypass the one already registered.
-        return redirect(_with_next("accounts:otp_verify", request))
+        return redirect(url_with_next("accounts:otp_verify", request))
     device = services.otp_device_pending(user=user)
     form = OtpTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -125,7 +123,7 @@ def otp_verify(request):
     if user.is_verified():
         return redirect(safe_next(request))
     if not selectors.has_two_factor(user):
-        return redirect(_with_next("accounts:otp_setup", request))
+        return redirect(url_with_next("accounts:otp_setup", request))
     form = OtpTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -162,7 +160,3 @@ def password_change(request):
     return render(
         request, "accounts/password_change.html", context, status=400 if form.errors else 200
     )
-
-
-def _with_next(name: str, request) -> str:
-    return f"{reverse(name)}?{urlencode({'next': request.get_full_path()})}"

@@ -21,18 +21,10 @@ from capuyso.accounts.forms import (
 from capuyso.accounts.permissions import access_for
 from capuyso.accounts.roles import Action
 from capuyso.accounts.views.common import show_once, take_once
+from capuyso.core.forms import add_service_errors
 
 PAGE_SIZE = 50
 _PASSWORD_KEY = "temporary_password:%s"
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    """Attach a service's ValidationError to the form (per field when it names one)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 @login_required
@@ -84,7 +76,7 @@ def user_create(request):
             )
         except ValidationError as exc:
             username = data["username"]
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
             # A double submit lands here: point to the account the first one created.
             existing = selectors.users_for_user(actor).filter(username__iexact=username).first()
         else:
@@ -138,7 +130,7 @@ def user_edit(request, code):
         try:
             services.user_update(actor=request.user, user=target, **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The changes were saved."))
             return redirect("accounts:user_detail", code=target.code)
@@ -243,7 +235,7 @@ def position_assign(request, code):
                 start_date=data["start_date"],
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The position was added."))
             return _back(target)
