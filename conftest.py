@@ -19,3 +19,9 @@ def client_for(client):
         return client
 
     return _client_for
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path_factory):
+    """Uploaded and generated files go to a temporary folder, never to data/."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

@@ -96,6 +96,9 @@ INSTALLED_APPS = [
     "capuyso.audit",
     "capuyso.jobs",
     "capuyso.members",
+    "capuyso.archive",
+    "capuyso.notifications",
+    "capuyso.documents",
     "capuyso.api",
     "bench",
 ]
@@ -246,6 +249,8 @@ else:
     MAILERS = {"default": {"BACKEND": "capuyso.core.mail.DisabledEmailBackend"}}
 EMAIL_ENABLED = bool(_EMAIL_HOST)
 DEFAULT_FROM_EMAIL = env_str("CAPUYSO_EMAIL_FROM", "capuyso@localhost")
+# The address users reach the app at, for links in e-mails (e.g. https://capuyso.phucat.vn).
+CAPUYSO_BASE_URL = env_str("CAPUYSO_BASE_URL")
 
 # Security headers. HTTPS is assumed in production behind the reverse proxy;
 # an intranet without TLS sets CAPUYSO_HTTPS=0 explicitly.
@@ -264,6 +269,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Largest document file accepted (MB); bigger uploads get a clear message.
+DOCUMENT_MAX_UPLOAD_MB = env_int("CAPUYSO_DOCUMENT_MAX_UPLOAD_MB", 50)
+# Days before a deadline that an item counts as "due soon" on home pages and reminders.
+DOCUMENT_DUE_SOON_DAYS = env_int("CAPUYSO_DOCUMENT_DUE_SOON_DAYS", 3)
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,8 @@ urlpatterns = [
     path("accounts/", include("capuyso.accounts.urls")),
     path("org/", include("capuyso.org.urls")),
     path("members/", include("capuyso.members.urls")),
+    path("documents/", include("capuyso.documents.urls")),
+    path("notifications/", include("capuyso.notifications.urls")),
     path("audit/", include("capuyso.audit.urls")),
     path("jobs/", include("capuyso.jobs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

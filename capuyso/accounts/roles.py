@@ -55,26 +55,65 @@ class Action(models.TextChoices):
     JOBS_VIEW_ALL = "jobs.view_all", _("See every background job of the committee")
     STATS_VIEW = "stats.view", _("View aggregate figures")
     PERMISSIONS_VIEW = "permissions.view", _("View the role and permission table")
+    DOCUMENTS_VIEW = "documents.view", _("Read documents")
+    DOCUMENTS_REGISTER = "documents.register", _("Register incoming documents")
+    DOCUMENTS_DIRECT = "documents.direct", _("Give direction on incoming documents")
+    DOCUMENTS_DRAFT = "documents.draft", _("Draft outgoing documents")
+    DOCUMENTS_APPROVE = "documents.approve", _("Approve outgoing documents for signing")
+    DOCUMENTS_ISSUE = "documents.issue", _("Number, issue and dispatch documents")
+    DOCUMENTS_CONFIGURE = "documents.configure", _(
+        "Manage document types, issuers, templates and registries"
+    )
 
 
 _ALL_COMMITTEE_READ = {Action.ORG_VIEW, Action.STATS_VIEW, Action.MEMBERS_VIEW}
+_LEADER_DOCUMENTS = {
+    Action.DOCUMENTS_VIEW,
+    Action.DOCUMENTS_DIRECT,
+    Action.DOCUMENTS_DRAFT,
+    Action.DOCUMENTS_APPROVE,
+}
+_CELL_DOCUMENTS = {
+    Action.DOCUMENTS_VIEW,
+    Action.DOCUMENTS_REGISTER,
+    Action.DOCUMENTS_DRAFT,
+}
 
 DEFAULT_GRANTS: dict[str, set[str]] = {
     Role.COMMITTEE_SECRETARY: _ALL_COMMITTEE_READ
+    | _LEADER_DOCUMENTS
     | {Action.USERS_VIEW, Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE, Action.PERMISSIONS_VIEW},
     Role.COMMITTEE_DEPUTY_SECRETARY: _ALL_COMMITTEE_READ
+    | _LEADER_DOCUMENTS
     | {Action.USERS_VIEW, Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE, Action.PERMISSIONS_VIEW},
-    Role.STANDING_MEMBER: _ALL_COMMITTEE_READ | {Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE},
-    Role.COMMITTEE_MEMBER: _ALL_COMMITTEE_READ,
-    Role.CLERK: _ALL_COMMITTEE_READ | {Action.USERS_VIEW},
-    Role.INSPECTION: _ALL_COMMITTEE_READ | {Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE},
-    Role.CELL_SECRETARY: {
+    Role.STANDING_MEMBER: _ALL_COMMITTEE_READ
+    | _LEADER_DOCUMENTS
+    | {Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE},
+    Role.COMMITTEE_MEMBER: _ALL_COMMITTEE_READ | {Action.DOCUMENTS_VIEW, Action.DOCUMENTS_DRAFT},
+    Role.CLERK: _ALL_COMMITTEE_READ
+    | {
+        Action.USERS_VIEW,
+        Action.DOCUMENTS_VIEW,
+        Action.DOCUMENTS_REGISTER,
+        Action.DOCUMENTS_DRAFT,
+        Action.DOCUMENTS_ISSUE,
+        Action.DOCUMENTS_CONFIGURE,
+    },
+    Role.INSPECTION: _ALL_COMMITTEE_READ
+    | {Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE, Action.DOCUMENTS_VIEW, Action.DOCUMENTS_DRAFT},
+    # A cell secretary runs the cell's own registry: registers, drafts, approves and issues
+    # the cell's documents (scoped to the cell by their position).
+    Role.CELL_SECRETARY: _CELL_DOCUMENTS
+    | {
         Action.ORG_VIEW,
         Action.MEMBERS_VIEW,
         Action.MEMBERS_VIEW_FILE,
         Action.STATS_VIEW,
+        Action.DOCUMENTS_APPROVE,
+        Action.DOCUMENTS_ISSUE,
     },
-    Role.CELL_DEPUTY_SECRETARY: {
+    Role.CELL_DEPUTY_SECRETARY: _CELL_DOCUMENTS
+    | {
         Action.ORG_VIEW,
         Action.MEMBERS_VIEW,
         Action.MEMBERS_VIEW_FILE,
@@ -90,6 +129,7 @@ DEFAULT_GRANTS: dict[str, set[str]] = {
         Action.JOBS_VIEW_ALL,
         Action.STATS_VIEW,
         Action.PERMISSIONS_VIEW,
+        Action.DOCUMENTS_CONFIGURE,
     },
     Role.CITY_VIEWER: {Action.STATS_VIEW},
 }

@@ -8,3 +8,10 @@ def add_service_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def date_widget():
+    """A native date picker; the browser shows it in the user's locale (dd/mm/yyyy here)."""
+    from django import forms
+
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

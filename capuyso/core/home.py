@@ -14,6 +14,7 @@ from django_otp import user_has_device
 
 from capuyso.accounts.permissions import UserAccess
 from capuyso.accounts.roles import UNIT_ROLES, Action, Role
+from capuyso.documents.home import documents_panel
 from capuyso.jobs.models import Job
 from capuyso.members.models import Member
 from capuyso.org.models import Committee, Unit
@@ -127,6 +128,7 @@ def upcoming_panel(user, access: UserAccess):
 
 PANELS = [
     todo_panel,
+    documents_panel,
     city_panel,
     my_cells_panel,
     my_record_panel,

@@ -21,6 +21,8 @@ class NavItem:
 NAV_ITEMS = [
     NavItem(_("Home"), "core:home", None, ""),
     NavItem(_("Cells"), "org:cells", Action.ORG_VIEW, "org"),
+    NavItem(_("Incoming"), "documents:incoming_list", Action.DOCUMENTS_VIEW, "documents/incoming"),
+    NavItem(_("Outgoing"), "documents:outgoing_list", Action.DOCUMENTS_VIEW, "documents/outgoing"),
     NavItem(_("Members"), "members:list", Action.MEMBERS_VIEW, "members"),
     NavItem(_("Users"), "accounts:users", Action.USERS_VIEW, "accounts/users"),
     NavItem(_("Audit trail"), "audit:list", Action.AUDIT_VIEW, "audit"),

@@ -45,6 +45,17 @@ STANDARD_ORGANS = [
 ]
 
 
+# Functions other apps register (in their AppConfig.ready) to set up a new commune
+# committee's own data, e.g. the documents app's types and registries. Called in order,
+# inside committee_create's transaction, after the standard organs exist.
+_COMMITTEE_SETUP: list = []
+
+
+def register_committee_setup(function) -> None:
+    if function not in _COMMITTEE_SETUP:
+        _COMMITTEE_SETUP.append(function)
+
+
 @transaction.atomic
 def committee_create(
     *,
@@ -92,6 +103,8 @@ def committee_create(
             unit_create(
                 actor=actor, committee=committee, kind=kind, name=organ_name, sort_order=order
             )
+        for setup in _COMMITTEE_SETUP:
+            setup(committee=committee)
     return committee
 
 

@@ -1,0 +1,761 @@
+"""Reads of documents, already scoped to what the acting user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from capuyso.accounts.permissions import access_for
+from capuyso.accounts.roles import Action
+from capuyso.core.text import fold
+from capuyso.documents.access import position_unit_ids
+from capuyso.documents.models import (
+    Assignment,
+    DocumentRead,
+    IncomingDocument,
+    OutgoingDocument,
+    OutgoingRecipient,
+    Review,
+    StoredFile,
+)
+from capuyso.org.selectors import path_filter
+
+
+def _assigned_to(user) -> Q:
+    unit_ids = position_unit_ids(user)
+    mine = Assignment.objects.filter(document=OuterRef("pk")).filter(
+        Q(user=user) | Q(unit_id__in=unit_ids)
+    )
+    return Q(Exists(mine))
+
+
+def incoming_for_user(user) -> QuerySet[IncomingDocument]:
+    """Incoming documents the user may see: the committee's (committee-wide readers), their
+    unit's inbox (cell secretaries), and whatever is assigned to them or submitted to them."""
+    access = access_for(user)
+    if access.committee_id is None:
+        return IncomingDocument.objects.none()
+    documents = IncomingDocument.objects.filter(committee_id=access.committee_id)
+    if access.committee_wide(Action.DOCUMENTS_VIEW):
+        return documents
+    condition = _assigned_to(user) | Q(submitted_to=user)
+    paths = access.unit_paths(Action.DOCUMENTS_VIEW)
+    if paths:
+        condition |= path_filter(paths, "receiving_path")
+    return documents.filter(condition)
+
+
+def _search(documents, query: str):
+    query = query.strip()[:120]
+    if not query:
+        return documents
+    folded = fold(query.removeprefix("Số ").removeprefix("số "))
+    condition = Q(reference_folded__startswith=folded)
+    words = folded.split()
+    text = Q()
+    for word in words:
+        text &= Q(search_folded__contains=word)
+    return documents.filter(condition | text)
+
+
+@dataclass
+class IncomingFilters:
+    q: str = ""
+    status: str = ""
+    doc_type: str = ""  # DocumentType code
+    issuer: str = ""  # text, folded match
+    urgency: str = ""
+    handler: str = ""  # a user code: assignments to them
+    unit: str = ""  # a unit code: received by, or assigned to
+    received_from: dt.date | None = None
+    received_to: dt.date | None = None
+    due_before: dt.date | None = None
+    overdue: bool = False
+    year: int | None = None
+
+
+def filter_incoming(documents, filters: IncomingFilters):
+    documents = _search(documents, filters.q)
+    if filters.status:
+        if filters.status == "open":
+            documents = documents.filter(status__in=IncomingDocument.OPEN_STATUSES)
+        else:
+            documents = documents.filter(status=filters.status)
+    if filters.doc_type:
+        documents = documents.filter(doc_type__code=filters.doc_type)
+    if filters.issuer:
+        documents = documents.filter(search_folded__contains=fold(filters.issuer))
+    if filters.urgency:
+        documents = documents.filter(urgency=filters.urgency)
+    if filters.handler:
+        documents = documents.filter(
+            Exists(Assignment.objects.filter(document=OuterRef("pk"), user__code=filters.handler))
+        )
+    if filters.unit:
+        documents = documents.filter(
+            Q(receiving_unit__code=filters.unit)
+            | Exists(Assignment.objects.filter(document=OuterRef("pk"), unit__code=filters.unit))
+        )
+    if filters.received_from:
+        documents = documents.filter(received_at__date__gte=filters.received_from)
+    if filters.received_to:
+        documents = documents.filter(received_at__date__lte=filters.received_to)
+    if filters.due_before:
+        documents = documents.filter(due_date__lte=filters.due_before)
+    if filters.overdue:
+        documents = documents.filter(
+            status__in=IncomingDocument.OPEN_STATUSES, due_date__lt=timezone.localdate()
+        )
+    if filters.year:
+        documents = documents.filter(year=filters.year)
+    return documents
+
+
+def get_incoming_for_user(user, code) -> IncomingDocument:
+    """One incoming document: 404 outside the committee, 403 without the right to see it."""
+    access = access_for(user)
+    try:
+        document = IncomingDocument.objects.select_related(
+            "receiving_unit", "doc_type", "issuer", "submitted_to", "registered_by", "dossier"
+        ).get(code=code, committee_id=access.committee_id)
+    except (IncomingDocument.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    if not incoming_for_user(user).filter(pk=document.pk).exists():
+        raise PermissionDenied
+    return document
+
+
+def outgoing_for_user(user) -> QuerySet[OutgoingDocument]:
+    """Outgoing documents: committee-wide readers see the committee's; a cell secretary sees
+    the cell's; drafters, reviewers and signers see the drafts they work on."""
+    access = access_for(user)
+    if access.committee_id is None:
+        return OutgoingDocument.objects.none()
+    documents = OutgoingDocument.objects.filter(committee_id=access.committee_id)
+    if access.committee_wide(Action.DOCUMENTS_VIEW):
+        return documents
+    reviewing = Review.objects.filter(document=OuterRef("pk"), reviewer=user)
+    condition = Q(drafted_by=user) | Q(signer=user) | Q(Exists(reviewing))
+    paths = access.unit_paths(Action.DOCUMENTS_VIEW)
+    if paths:
+        condition |= path_filter(paths, "issuing_path")
+    return documents.filter(condition)
+
+
+@dataclass
+class OutgoingFilters:
+    q: str = ""
+    status: str = ""
+    doc_type: str = ""
+    unit: str = ""  # issuing unit code
+    issued_from: dt.date | None = None
+    issued_to: dt.date | None = None
+    signer: str = ""
+    year: int | None = None
+
+
+def filter_outgoing(documents, filters: OutgoingFilters):
+    documents = _search(documents, filters.q)
+    if filters.status:
+        documents = documents.filter(status=filters.status)
+    if filters.doc_type:
+        documents = documents.filter(doc_type__code=filters.doc_type)
+    if filters.unit:
+        documents = documents.filter(issuing_unit__code=filters.unit)
+    if filters.issued_from:
+        documents = documents.filter(issue_date__gte=filters.issued_from)
+    if filters.issued_to:
+        documents = documents.filter(issue_date__lte=filters.issued_to)
+    if filters.signer:
+        documents = documents.filter(signer__code=filters.signer)
+    if filters.year:
+        documents = documents.filter(issue_date__year=filters.year)
+    return documents
+
+
+def get_outgoing_for_user(user, code) -> OutgoingDocument:
+    access = access_for(user)
+    try:
+        document = OutgoingDocument.objects.select_related(
+            "registry", "issuing_unit", "doc_type", "signer", "drafted_by", "in_reply_to"
+        ).get(code=code, committee_id=access.committee_id)
+    except (OutgoingDocument.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    if not outgoing_for_user(user).filter(pk=document.pk).exists():
+        raise PermissionDenied
+    return document
+
+
+def get_file_for_user(user, code) -> StoredFile:
+    """A stored file, served only to someone who may see a document that holds it."""
+    access = access_for(user)
+    try:
+        stored = StoredFile.objects.get(code=code, committee_id=access.committee_id)
+    except (StoredFile.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    if incoming_for_user(user).filter(files=stored).exists():
+        return stored
+    outgoing = outgoing_for_user(user)
+    if outgoing.filter(Q(versions__file=stored) | Q(signed_file=stored)).exists():
+        return stored
+    raise PermissionDenied
+
+
+# --- the person's own work -----------------------------------------------------------
+
+
+@dataclass
+class WorkItem:
+    title: str
+    url_code: str
+    kind: str  # "assignment", "direction", "approval", "review"
+    due_date: dt.date | None
+    overdue: bool
+    due_soon: bool
+    role: str = ""
+
+
+def open_assignments_for(user) -> QuerySet[Assignment]:
+    unit_ids = position_unit_ids(user)
+    return (
+        Assignment.objects.filter(committee_id=user.committee_id)
+        .filter(Q(user=user) | Q(unit_id__in=unit_ids))
+        .exclude(status=Assignment.Status.DONE)
+        .exclude(role=Assignment.Role.FYI)
+        .filter(document__status__in=IncomingDocument.OPEN_STATUSES)
+        .select_related("document", "unit")
+        .order_by("due_date", "created_at")
+    )
+
+
+def work_for_user(user, *, limit: int = 20) -> list[WorkItem]:
+    """What waits on the user: assignments (overdue first), documents to direct, drafts to
+    approve or review. Shown on the home page."""
+    from capuyso.documents.models import Delegation
+
+    if user.committee_id is None:
+        return []
+    today = timezone.localdate()
+    soon = today + dt.timedelta(days=settings.DOCUMENT_DUE_SOON_DAYS)
+    items: list[WorkItem] = []
+    for a in open_assignments_for(user)[:limit]:
+        due = a.due_date
+        items.append(
+            WorkItem(
+                title=_doc_title(a.document),
+                url_code=f"in:{a.document.code}",
+                kind="assignment",
+                due_date=due,
+                overdue=bool(due and due < today),
+                due_soon=bool(due and today <= due <= soon),
+                role=a.get_role_display(),
+            )
+        )
+    principals = [user.pk] + list(
+        Delegation.objects.filter(
+            delegate=user,
+            scope=Delegation.Scope.DIRECTION,
+            starts_on__lte=today,
+            ends_on__gte=today,
+            revoked_at__isnull=True,
+        ).values_list("grantor_id", flat=True)
+    )
+    waiting = IncomingDocument.objects.filter(
+        committee_id=user.committee_id,
+        status=IncomingDocument.Status.SUBMITTED,
+        submitted_to_id__in=principals,
+    ).order_by("due_date", "received_at")[:limit]
+    items.extend(
+        WorkItem(
+            title=_doc_title(d),
+            url_code=f"in:{d.code}",
+            kind="direction",
+            due_date=d.due_date,
+            overdue=bool(d.due_date and d.due_date < today),
+            due_soon=bool(d.due_date and today <= d.due_date <= soon),
+        )
+        for d in waiting
+    )
+    signing_for = [user.pk] + list(
+        Delegation.objects.filter(
+            delegate=user,
+            scope=Delegation.Scope.SIGNING,
+            starts_on__lte=today,
+            ends_on__gte=today,
+            revoked_at__isnull=True,
+        ).values_list("grantor_id", flat=True)
+    )
+    to_approve = OutgoingDocument.objects.filter(
+        committee_id=user.committee_id,
+        status=OutgoingDocument.Status.IN_REVIEW,
+        signer_id__in=signing_for,
+    )[:limit]
+    items.extend(
+        WorkItem(o.summary[:150], f"out:{o.code}", "approval", None, False, False)
+        for o in to_approve
+    )
+    reviews = Review.objects.filter(reviewer=user, verdict=Review.Verdict.PENDING).select_related(
+        "document"
+    )[:limit]
+    items.extend(
+        WorkItem(r.document.summary[:150], f"out:{r.document.code}", "review", None, False, False)
+        for r in reviews
+    )
+    return items
+
+
+def _doc_title(document: IncomingDocument) -> str:
+    summary = "" if document.summary_withheld and not document.summary else document.summary
+    return f"{document.reference} {summary}".strip()[:160] or document.issuer_name
+
+
+# --- distribution and read receipts -------------------------------------------------
+
+
+@dataclass
+class RecipientRow:
+    recipient: OutgoingRecipient
+    delivered: IncomingDocument | None
+    first_read_at: dt.datetime | None
+    first_reader: str
+    readers: int
+
+
+def distribution_for(document: OutgoingDocument) -> list[RecipientRow]:
+    """One row per recipient: delivered copy, who first opened it and when."""
+    rows = []
+    recipients = list(
+        document.recipients.select_related("unit", "target_committee", "delivered").order_by(
+            "method", "name"
+        )
+    )
+    delivered_ids = [
+        r.delivered.pk for r in recipients if getattr(r, "delivered", None) is not None
+    ]
+    reads: dict[int, list[DocumentRead]] = {}
+    for read in (
+        DocumentRead.objects.filter(document_id__in=delivered_ids)
+        .select_related("user")
+        .order_by("first_opened_at")
+    ):
+        reads.setdefault(read.document_id, []).append(read)
+    for recipient in recipients:
+        delivered = getattr(recipient, "delivered", None)
+        these = reads.get(delivered.pk, []) if delivered else []
+        rows.append(
+            RecipientRow(
+                recipient=recipient,
+                delivered=delivered,
+                first_read_at=these[0].first_opened_at if these else None,
+                first_reader=these[0].user.full_name if these else "",
+                readers=len(these),
+            )
+        )
+    return rows
+
+
+# --- the seed's figures --------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    start: dt.date
+    end: dt.date
+    incoming_total: int
+    incoming_electronic: int
+    incoming_completed: int
+    incoming_handled_on_platform: int
+    outgoing_issued: int
+    outgoing_signed: int
+    handling_hours_median: float | None
+    handling_hours_p90: float | None
+    overdue_open: int
+    completed_late: int
+
+    @staticmethod
+    def share(part: int, whole: int) -> float | None:
+        return round(100 * part / whole, 1) if whole else None
+
+    @property
+    def electronic_share(self):
+        return self.share(self.incoming_electronic, self.incoming_total)
+
+    @property
+    def handled_share(self):
+        return self.share(self.incoming_handled_on_platform, self.incoming_completed)
+
+    @property
+    def signed_share(self):
+        return self.share(self.outgoing_signed, self.outgoing_issued)
+
+
+def _percentile(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def figures_for_user(user, *, start: dt.date, end: dt.date, unit=None) -> Figures:
+    """The seed's figures over [start, end], from what the user may see, optionally for one
+    unit (documents it received or led, documents it issued).
+
+    - electronic share: incoming documents with an electronic copy on the platform (files,
+      or delivered by the platform) over all registered (classified stubs stay on paper);
+    - handled share: of the documents closed in the period, those closed through the
+      platform's workflow;
+    - signed share: issued outgoing documents carrying a digital signature;
+    - handling time: registration to closing, in hours (median and 90th percentile);
+    - overdue: open documents past their deadline today, and those closed after it.
+    """
+    incoming = incoming_for_user(user)
+    outgoing = outgoing_for_user(user).filter(
+        status__in=[OutgoingDocument.Status.ISSUED, OutgoingDocument.Status.CANCELLED]
+    )
+    if unit is not None:
+        led = Assignment.objects.filter(
+            document=OuterRef("pk"), unit__path__startswith=unit.path, role="lead"
+        )
+        incoming = incoming.filter(Q(receiving_path__startswith=unit.path) | Q(Exists(led)))
+        outgoing = outgoing.filter(issuing_path__startswith=unit.path)
+    registered = incoming.filter(received_at__date__gte=start, received_at__date__lte=end)
+    has_file = IncomingDocument.files.through.objects.filter(incomingdocument_id=OuterRef("pk"))
+    electronic = registered.filter(
+        Q(channel=IncomingDocument.Channel.PLATFORM) | Q(Exists(has_file))
+    )
+    completed = incoming.filter(completed_at__date__gte=start, completed_at__date__lte=end)
+    durations = [
+        (done - received).total_seconds() / 3600
+        for received, done in completed.values_list("received_at", "completed_at")
+    ]
+    issued = outgoing.filter(issue_date__gte=start, issue_date__lte=end)
+    today = timezone.localdate()
+    return Figures(
+        start=start,
+        end=end,
+        incoming_total=registered.count(),
+        incoming_electronic=electronic.count(),
+        incoming_completed=len(durations),
+        incoming_handled_on_platform=completed.filter(handled_on_platform=True).count(),
+        outgoing_issued=issued.count(),
+        outgoing_signed=issued.filter(digitally_signed_at__isnull=False).count(),
+        handling_hours_median=round(statistics.median(durations), 1) if durations else None,
+        handling_hours_p90=(round(_percentile(durations, 0.9), 1) if durations else None),
+        overdue_open=incoming.filter(
+            status__in=IncomingDocument.OPEN_STATUSES, due_date__lt=today
+        ).count(),
+        completed_late=sum(
+            1
+            for due, done in completed.exclude(due_date__isnull=True).values_list(
+                "due_date", "completed_at"
+            )
+            if timezone.localtime(done).date() > due
+        ),
+    )
+
+
+# --- choices for the incoming pages --------------------------------------------------
+
+
+def registry_units_for_user(user, action: str = Action.DOCUMENTS_REGISTER):
+    """Offices whose books the user keeps: the committee Office (committee-wide registrars)
+    and the cells (or sub-committees) where a unit position grants `action`."""
+    from capuyso.org.models import Unit
+
+    access = access_for(user)
+    if access.committee_id is None:
+        return []
+    units = []
+    if access.committee_wide(action):
+        office = (
+            Unit.objects.filter(
+                committee_id=access.committee_id,
+                kind=Unit.Kind.OFFICE,
+                dissolved_on__isnull=True,
+            )
+            .order_by("pk")
+            .first()
+        )
+        if office is not None:
+            units.append(office)
+    paths = access.unit_paths(action)
+    if paths:
+        ids = [int(p.strip("/").split("/")[-1]) for p in paths]
+        units += list(Unit.objects.filter(pk__in=ids, dissolved_on__isnull=True).order_by("name"))
+    return units
+
+
+def document_types_for(committee_id, *, for_cell: bool = False):
+    from capuyso.documents.services.config import active_types
+    from capuyso.org.models import Committee
+
+    return list(active_types(Committee(pk=committee_id), for_cell=for_cell))
+
+
+def get_type_by_code(committee_id, code):
+    from capuyso.documents.models import DocumentType
+
+    try:
+        return DocumentType.objects.get(committee_id=committee_id, code=code)
+    except (DocumentType.DoesNotExist, ValueError, ValidationError):
+        return None
+
+
+def issuer_directory(committee_id):
+    from capuyso.documents.models import IssuerBody
+
+    return IssuerBody.objects.filter(committee_id=committee_id, is_active=True).order_by("name")
+
+
+def issuer_by_name(committee_id, name: str):
+    from capuyso.documents.models import IssuerBody
+
+    folded = fold(name)
+    if not folded:
+        return None
+    return IssuerBody.objects.filter(committee_id=committee_id, name_folded=folded).first()
+
+
+def staged_files_for(user, codes: list[str]) -> list[StoredFile]:
+    """Files the user uploaded in an earlier step of the same registration form."""
+    if not codes:
+        return []
+    return list(
+        StoredFile.objects.filter(
+            committee_id=user.committee_id,
+            uploaded_by=user,
+            code__in=codes,
+            incoming_documents__isnull=True,
+        )
+    )
+
+
+def handler_options(committee_id):
+    """Units (organs and cells) and people a document can be assigned to."""
+    from capuyso.accounts.models import User
+    from capuyso.org.models import Unit
+
+    units = list(
+        Unit.objects.filter(committee_id=committee_id, dissolved_on__isnull=True)
+        .exclude(kind=Unit.Kind.PARTY_GROUP)
+        .order_by("kind", "sort_order", "name")
+    )
+    units.sort(key=lambda u: (0 if u.is_organ else 1, u.sort_order, u.name))
+    users = list(
+        User.objects.filter(committee_id=committee_id, is_active=True, positions__isnull=False)
+        .distinct()
+        .order_by("full_name")
+    )
+    return units, users
+
+
+def resolve_handler(committee_id, value: str):
+    """'unit:<code>' or 'user:<code>' -> (unit, user), or (None, None)."""
+    from capuyso.accounts.models import User
+    from capuyso.org.models import Unit
+
+    kind, _sep, code = (value or "").partition(":")
+    try:
+        if kind == "unit":
+            return Unit.objects.get(committee_id=committee_id, code=code), None
+        if kind == "user":
+            return None, User.objects.get(committee_id=committee_id, code=code)
+    except (Unit.DoesNotExist, User.DoesNotExist, ValueError, ValidationError):
+        pass
+    return None, None
+
+
+def leaders_for_committee(committee_id):
+    from capuyso.documents.services.incoming import leaders_for
+
+    return list(leaders_for(committee_id))
+
+
+def get_user_in_committee(committee_id, code):
+    from capuyso.accounts.models import User
+
+    try:
+        return User.objects.get(committee_id=committee_id, code=code)
+    except (User.DoesNotExist, ValueError, ValidationError):
+        return None
+
+
+def open_dossiers(committee_id):
+    from capuyso.archive.models import Dossier
+
+    year = timezone.localdate().year
+    return Dossier.objects.filter(
+        committee_id=committee_id, closed_at__isnull=True, year__gte=year - 1
+    ).order_by("-year", "file_number")
+
+
+def get_dossier(committee_id, code):
+    from capuyso.archive.models import Dossier
+
+    try:
+        return Dossier.objects.get(committee_id=committee_id, code=code)
+    except (Dossier.DoesNotExist, ValueError, ValidationError):
+        return None
+
+
+def reply_candidates(user, document: IncomingDocument):
+    """Outgoing documents that can be linked as the reply: replies to this document first,
+    then the user's recent drafts and issued documents."""
+    return (
+        outgoing_for_user(user)
+        .exclude(status=OutgoingDocument.Status.CANCELLED)
+        .filter(Q(in_reply_to=document) | Q(drafted_by=user))
+        .order_by("-created_at")[:30]
+    )
+
+
+def get_assignment_for_user(user, code) -> Assignment:
+    """An assignment of a document the user may see (404 outside, 403 otherwise)."""
+    access = access_for(user)
+    try:
+        assignment = Assignment.objects.select_related("document", "unit", "user").get(
+            code=code, committee_id=access.committee_id
+        )
+    except (Assignment.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    if not incoming_for_user(user).filter(pk=assignment.document_id).exists():
+        raise PermissionDenied
+    return assignment
+
+
+def incoming_timeline(document: IncomingDocument):
+    return document.events.select_related("actor", "on_behalf_of", "assignment").order_by(
+        "created_at", "id"
+    )
+
+
+def incoming_assignments(document: IncomingDocument):
+    return list(
+        document.assignments.select_related("unit", "user", "reply", "assigned_by").order_by(
+            "parent_id", "created_at"
+        )
+    )
+
+
+# --- choices for the outgoing pages ---------------------------------------------------
+
+
+def draft_templates_for(unit):
+    """Active draft templates of the unit's committee: cell templates for a cell."""
+    from capuyso.documents.models import DraftTemplate
+    from capuyso.org.models import Unit
+
+    return DraftTemplate.objects.filter(
+        committee_id=unit.committee_id,
+        is_active=True,
+        for_cells=unit.kind == Unit.Kind.CELL,
+    ).select_related("doc_type")
+
+
+def platform_committees(committee):
+    """Other committees on the platform that a committee can send a document to: the
+    commune committees under the same city committee."""
+    from capuyso.org.models import Committee
+
+    if committee.parent_id is None:
+        return Committee.objects.none()
+    return (
+        Committee.objects.filter(parent_id=committee.parent_id, is_active=True)
+        .exclude(pk=committee.pk)
+        .order_by("name")
+    )
+
+
+def recipient_units_for(issuing_unit):
+    """Units of the committee a document can be delivered to on the platform: its organs
+    (the Office included, for a cell reporting upwards) and its cells."""
+    from django.db.models import Case, Value, When
+
+    from capuyso.org.models import Unit
+
+    return (
+        Unit.objects.filter(committee_id=issuing_unit.committee_id, dissolved_on__isnull=True)
+        .exclude(pk=issuing_unit.pk)
+        .exclude(kind=Unit.Kind.PARTY_GROUP)
+        .annotate(is_organ_first=Case(When(kind__in=Unit.ORGAN_KINDS, then=Value(0)), default=1))
+        .order_by("is_organ_first", "sort_order", "name")
+    )
+
+
+def reviewer_options(committee_id, *, exclude=None):
+    """People of the committee who may read documents, and so may review a draft."""
+    from capuyso.accounts.models import RolePermission, User
+    from capuyso.org.models import Position
+
+    roles = RolePermission.objects.filter(action=Action.DOCUMENTS_VIEW).values("role")
+    today = timezone.localdate()
+    positions = Position.objects.filter(
+        committee_id=committee_id, role__in=roles, start_date__lte=today
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    users = User.objects.filter(committee_id=committee_id, is_active=True, positions__in=positions)
+    if exclude is not None:
+        users = users.exclude(pk=exclude.pk)
+    return users.distinct().order_by("full_name")
+
+
+def get_review_for_user(user, code) -> Review:
+    """A review request: 404 outside the committee, 403 unless it is the user's to answer."""
+    access = access_for(user)
+    try:
+        review = Review.objects.select_related("document").get(
+            code=code, committee_id=access.committee_id
+        )
+    except (Review.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    if review.reviewer_id != user.pk:
+        raise PermissionDenied
+    return review
+
+
+def get_draft_template(unit, code):
+    """One of `draft_templates_for(unit)`, or None."""
+    try:
+        return draft_templates_for(unit).filter(code=code).first()
+    except (ValueError, ValidationError):
+        return None
+
+
+def outgoing_filter_choices(user):
+    """(document types, issuing units) offered as filters on the outgoing list."""
+    from capuyso.documents.models import DocumentType
+    from capuyso.org.models import Unit
+    from capuyso.org.selectors import units_for_user
+
+    types = DocumentType.objects.filter(committee_id=user.committee_id)
+    units = units_for_user(user, Action.DOCUMENTS_VIEW).filter(
+        kind__in=[Unit.Kind.OFFICE, Unit.Kind.SUB_COMMITTEE, Unit.Kind.CELL]
+    )
+    return types, units.order_by("kind", "sort_order", "name")
+
+
+def outgoing_recipients(document: OutgoingDocument) -> list[OutgoingRecipient]:
+    return list(document.recipients.select_related("unit", "target_committee"))
+
+
+def outgoing_page_parts(document: OutgoingDocument) -> dict:
+    """What the outgoing document page shows besides the document itself."""
+    return {
+        "versions": list(document.versions.select_related("file", "author")),
+        "reviews": list(document.reviews.select_related("reviewer", "requested_by")),
+        "events": list(
+            document.events.select_related("actor", "on_behalf_of").order_by("created_at", "id")
+        ),
+        "recipients": outgoing_recipients(document),
+    }

@@ -1,0 +1,1 @@
+"""Writes of the documents app, split by feature: config, numbering, incoming, outgoing."""
