@@ -759,3 +759,331 @@ def outgoing_page_parts(document: OutgoingDocument) -> dict:
         ),
         "recipients": outgoing_recipients(document),
     }
+
+
+def draft_type_choices(unit, *, keep=None):
+    """Types the unit may issue today; an existing draft keeps its own type in the list even
+    after that type stopped being in force."""
+    from capuyso.documents.models import DocumentType
+    from capuyso.documents.services.config import active_types
+    from capuyso.org.models import Unit
+
+    types = active_types(unit.committee, for_cell=unit.kind == Unit.Kind.CELL)
+    if keep is None:
+        return types
+    return DocumentType.objects.filter(
+        Q(pk__in=types.values("pk")) | Q(pk=keep.pk), committee_id=unit.committee_id
+    )
+
+
+# --- registry books, figures per unit, and the settings pages ---------------------------
+# (views/registry.py and views/config.py fetch through these; nothing above is changed)
+
+
+def may_configure_documents(user) -> bool:
+    """Types, issuers, templates and registries are the committee's: configurers only."""
+    return access_for(user).committee_wide(Action.DOCUMENTS_CONFIGURE)
+
+
+def _configure_committee_id(user) -> int:
+    access = access_for(user)
+    if access.committee_id is None or not access.committee_wide(Action.DOCUMENTS_CONFIGURE):
+        raise PermissionDenied
+    return access.committee_id
+
+
+def _config_object(model, user, code, *, related=()):
+    """One settings row of the user's committee: 404 elsewhere, 403 without the right."""
+    access = access_for(user)
+    try:
+        obj = model.objects.select_related(*related).get(
+            code=code, committee_id=access.committee_id
+        )
+    except (model.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    _configure_committee_id(user)
+    return obj
+
+
+def doc_types_for_config(user):
+    from capuyso.documents.models import DocumentType
+
+    return DocumentType.objects.filter(committee_id=_configure_committee_id(user)).order_by(
+        "sort_order", "name", "valid_from"
+    )
+
+
+def get_doc_type_for_config(user, code):
+    from capuyso.documents.models import DocumentType
+
+    return _config_object(DocumentType, user, code)
+
+
+def issuers_for_config(user, *, query: str = ""):
+    from capuyso.documents.models import IssuerBody
+
+    issuers = IssuerBody.objects.filter(committee_id=_configure_committee_id(user))
+    folded = fold(query)
+    if folded:
+        issuers = issuers.filter(Q(name_folded__contains=folded) | Q(abbreviation__icontains=query))
+    return issuers.select_related("linked_committee", "linked_unit").order_by(
+        "-is_active", "name_folded"
+    )
+
+
+def get_issuer_for_config(user, code):
+    from capuyso.documents.models import IssuerBody
+
+    return _config_object(IssuerBody, user, code)
+
+
+def templates_for_config(user):
+    from capuyso.documents.models import DraftTemplate
+
+    return (
+        DraftTemplate.objects.filter(committee_id=_configure_committee_id(user))
+        .select_related("doc_type")
+        .order_by("-is_active", "for_cells", "name")
+    )
+
+
+def get_template_for_config(user, code):
+    from capuyso.documents.models import DraftTemplate
+
+    return _config_object(DraftTemplate, user, code, related=["doc_type"])
+
+
+def registries_for_config(user):
+    from capuyso.documents.models import Registry
+
+    return (
+        Registry.objects.filter(committee_id=_configure_committee_id(user))
+        .select_related("unit")
+        .order_by("unit__kind", "unit__name", "kind")
+    )
+
+
+def get_registry_for_config(user, code):
+    from capuyso.documents.models import Registry
+
+    return _config_object(Registry, user, code, related=["unit"])
+
+
+def document_leaders(committee_id):
+    """People who give direction or approve documents for the whole committee: the ones
+    who may delegate (DOCUMENTS_DIRECT or DOCUMENTS_APPROVE in a committee-wide role)."""
+    from capuyso.accounts.models import RolePermission, User
+    from capuyso.accounts.roles import COMMITTEE_WIDE_ROLES
+    from capuyso.org.models import Position
+
+    roles = set(
+        RolePermission.objects.filter(
+            action__in=[Action.DOCUMENTS_DIRECT, Action.DOCUMENTS_APPROVE]
+        ).values_list("role", flat=True)
+    ) & set(COMMITTEE_WIDE_ROLES)
+    today = timezone.localdate()
+    positions = Position.objects.filter(
+        committee_id=committee_id, role__in=roles, start_date__lte=today
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    return (
+        User.objects.filter(committee_id=committee_id, is_active=True, positions__in=positions)
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+def is_document_leader(user) -> bool:
+    access = access_for(user)
+    return access.committee_wide(Action.DOCUMENTS_DIRECT) or access.committee_wide(
+        Action.DOCUMENTS_APPROVE
+    )
+
+
+def may_manage_delegations(user) -> bool:
+    """Delegation pages: leaders (for their own delegations) and configurers."""
+    return may_configure_documents(user) or is_document_leader(user)
+
+
+def delegation_grantors_for(user):
+    """Whom the user may delegate for: any leader (configurers), or only themselves."""
+    from capuyso.accounts.models import User
+
+    committee_id = access_for(user).committee_id
+    if committee_id is None:
+        return User.objects.none()
+    leaders = document_leaders(committee_id)
+    if may_configure_documents(user):
+        return leaders
+    return leaders.filter(pk=user.pk)
+
+
+def delegation_delegates_for(user):
+    """People of the committee who can stand in: active accounts holding a position."""
+    from capuyso.accounts.models import User
+    from capuyso.org.models import Position
+
+    committee_id = access_for(user).committee_id
+    if committee_id is None:
+        return User.objects.none()
+    today = timezone.localdate()
+    positions = Position.objects.filter(committee_id=committee_id, start_date__lte=today).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today)
+    )
+    return (
+        User.objects.filter(committee_id=committee_id, is_active=True, positions__in=positions)
+        .distinct()
+        .order_by("full_name")
+    )
+
+
+def delegations_for_user(user):
+    """Configurers see the committee's delegations; a leader those they gave or received."""
+    from capuyso.documents.models import Delegation
+
+    access = access_for(user)
+    if access.committee_id is None or not may_manage_delegations(user):
+        raise PermissionDenied
+    delegations = Delegation.objects.filter(committee_id=access.committee_id)
+    if not may_configure_documents(user):
+        delegations = delegations.filter(Q(grantor=user) | Q(delegate=user))
+    return delegations.select_related("grantor", "delegate", "created_by").order_by(
+        "-starts_on", "-created_at"
+    )
+
+
+def get_delegation_for_user(user, code):
+    """A delegation to revoke: 404 outside the committee, 403 unless the user gave it or
+    configures the committee's documents."""
+    from capuyso.documents.models import Delegation
+
+    access = access_for(user)
+    try:
+        delegation = Delegation.objects.select_related("grantor", "delegate").get(
+            code=code, committee_id=access.committee_id
+        )
+    except (Delegation.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    if delegation.grantor_id != user.pk and not may_configure_documents(user):
+        raise PermissionDenied
+    return delegation
+
+
+def may_see_figures(user) -> bool:
+    access = access_for(user)
+    return access.has(Action.STATS_VIEW) or access.has(Action.DOCUMENTS_VIEW)
+
+
+def figure_units_for_user(user):
+    """Units offered on the figures page: organs, sub-committees and cells the user may see
+    for documents or for figures, organs first."""
+    from django.db.models import Case, Value, When
+
+    from capuyso.org.models import Unit
+    from capuyso.org.selectors import units_for_user
+
+    units = units_for_user(user, Action.DOCUMENTS_VIEW) | units_for_user(user, Action.STATS_VIEW)
+    return (
+        units.filter(dissolved_on__isnull=True)
+        .exclude(kind=Unit.Kind.PARTY_GROUP)
+        .annotate(organ_first=Case(When(kind__in=Unit.ORGAN_KINDS, then=Value(0)), default=1))
+        .order_by("organ_first", "sort_order", "name")
+    )
+
+
+def get_figure_unit_for_user(user, code):
+    """One of `figure_units_for_user`, or None."""
+    try:
+        return figure_units_for_user(user).filter(code=code).first()
+    except (ValueError, ValidationError):
+        return None
+
+
+@dataclass
+class UnitFigures:
+    unit: object
+    received: int
+    completed: int
+    overdue: int
+    median_hours: float | None
+
+
+def unit_figures_for_user(user, *, start: dt.date, end: dt.date, units) -> list[UnitFigures]:
+    """One row per unit for [start, end], counted over what the user may see.
+
+    A unit's documents are those registered in its own book and those it was given to lead
+    (a document a cell registers and leads counts once). Received: registered in the
+    period; completed: closed in the period (median hours from registration to closing);
+    overdue: open today past the deadline. Four grouped queries, whatever the number of
+    units.
+    """
+    from django.db.models import Count, F
+
+    zone = timezone.get_current_timezone()
+    low = dt.datetime.combine(start, dt.time.min, tzinfo=zone)
+    high = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
+    today = timezone.localdate()
+    visible = incoming_for_user(user)
+    received_q = Q(received_at__gte=low, received_at__lt=high)
+    overdue_q = Q(status__in=IncomingDocument.OPEN_STATUSES, due_date__lt=today)
+    completed_q = Q(completed_at__gte=low, completed_at__lt=high)
+
+    def prefixed(condition: Q) -> Q:
+        return Q(*[(f"document__{key}", value) for key, value in condition.children])
+
+    leads = Assignment.objects.filter(
+        role=Assignment.Role.LEAD,
+        parent__isnull=True,
+        unit__isnull=False,
+        document__in=visible.values("pk"),
+    ).exclude(unit_id=F("document__receiving_unit_id"))
+
+    counts: dict[int, list[int]] = {}
+    own = (
+        visible.filter(received_q | overdue_q)
+        .order_by()
+        .values("receiving_unit_id")
+        .annotate(received=Count("pk", filter=received_q), overdue=Count("pk", filter=overdue_q))
+        .values_list("receiving_unit_id", "received", "overdue")
+    )
+    led = (
+        leads.filter(prefixed(received_q) | prefixed(overdue_q))
+        .order_by()
+        .values("unit_id")
+        .annotate(
+            received=Count("document", filter=prefixed(received_q), distinct=True),
+            overdue=Count("document", filter=prefixed(overdue_q), distinct=True),
+        )
+        .values_list("unit_id", "received", "overdue")
+    )
+    for unit_id, received, overdue in [*own, *led]:
+        row = counts.setdefault(unit_id, [0, 0])
+        row[0] += received
+        row[1] += overdue
+
+    durations: dict[int, dict[int, float]] = {}
+    done = [
+        *visible.filter(completed_q).values_list(
+            "receiving_unit_id", "pk", "received_at", "completed_at"
+        ),
+        *leads.filter(prefixed(completed_q)).values_list(
+            "unit_id", "document_id", "document__received_at", "document__completed_at"
+        ),
+    ]
+    for unit_id, document_id, received_at, completed_at in done:
+        hours = (completed_at - received_at).total_seconds() / 3600
+        durations.setdefault(unit_id, {})[document_id] = hours
+
+    rows = []
+    for unit in units:
+        received, overdue = counts.get(unit.pk, (0, 0))
+        hours = list(durations.get(unit.pk, {}).values())
+        rows.append(
+            UnitFigures(
+                unit=unit,
+                received=received,
+                completed=len(hours),
+                overdue=overdue,
+                median_hours=round(statistics.median(hours), 1) if hours else None,
+            )
+        )
+    return rows

@@ -11,6 +11,20 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from capuyso.accounts.models import User
+from capuyso.archive.models import Dossier
+from capuyso.documents.models import (
+    Assignment,
+    Delegation,
+    DocumentType,
+    DraftTemplate,
+    IncomingDocument,
+    IssuerBody,
+    OutgoingDocument,
+    Registry,
+    Review,
+    StoredFile,
+)
+from capuyso.notifications.models import Notification
 from capuyso.audit.models import AuditEvent
 from capuyso.core.testing import make_member
 from capuyso.jobs.models import Job
@@ -59,16 +73,75 @@ def phu_cat_objects(cast):
         start_date=cast.cell.created_at.date(),
     )
     Job.objects.create(committee=committee, owner=cast.clerk, kind="x", title="Việc bí mật")
+    _documents(cast)
     codes = set()
-    for model in (Unit, Member, Grouping, Term, Position, Job):
+    for model in (Unit, Member, Grouping, Term, Position, Job, *DOCUMENT_MODELS):
         codes.update(model.objects.filter(committee=committee).values_list("code", flat=True))
     codes.update(User.objects.filter(committee=committee).values_list("code", flat=True))
     names = list(
         Unit.objects.filter(committee=committee, kind="cell").values_list("name", flat=True)
     )
     names += list(User.objects.filter(committee=committee).values_list("full_name", flat=True))
-    names += ["Nguyễn Thị Bí Mật", "Việc bí mật", "Xã Hòa Thạch cũ"]
+    names += ["Nguyễn Thị Bí Mật", "Việc bí mật", "Xã Hòa Thạch cũ", "Công văn bí mật"]
     return codes, names
+
+
+DOCUMENT_MODELS = (
+    IncomingDocument,
+    OutgoingDocument,
+    Assignment,
+    StoredFile,
+    DocumentType,
+    IssuerBody,
+    DraftTemplate,
+    Registry,
+    Delegation,
+    Review,
+    Dossier,
+    Notification,
+)
+
+
+def _documents(cast):
+    """One of each document object in phu-cat: a registered, directed incoming document with
+    a file, an outgoing draft under review, a delegation, a dossier, notifications."""
+    import datetime as dt
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from capuyso.documents.services import config, incoming, outgoing
+    from capuyso.documents.tests.factories import pdf_bytes
+
+    kh = DocumentType.objects.get(committee=cast.committee, abbreviation="KH")
+    document = incoming.incoming_register(
+        actor=cast.clerk,
+        doc_type=kh,
+        issuer_name="Thành ủy Hà Nội",
+        reference="77-CV/TU",
+        document_date=dt.date(2026, 1, 5),
+        summary="Công văn bí mật",
+        uploads=[SimpleUploadedFile("a.pdf", pdf_bytes(), content_type="application/pdf")],
+    )
+    incoming.incoming_submit(actor=cast.clerk, document=document, leader=cast.secretary)
+    incoming.incoming_direct(
+        actor=cast.secretary,
+        document=document,
+        direction="Giao chi bộ",
+        assignments=[incoming.AssignmentSpec(role="lead", unit=cast.cell)],
+    )
+    draft = outgoing.outgoing_create(
+        actor=cast.clerk, doc_type=kh, summary="Công văn bí mật", signer=cast.secretary
+    )
+    outgoing.review_request(actor=cast.clerk, document=draft, reviewers=[cast.deputy])
+    config.delegation_create(
+        actor=cast.secretary,
+        grantor=cast.secretary,
+        delegate=cast.deputy,
+        scope="direction",
+        starts_on=dt.date.today(),
+        ends_on=dt.date.today() + dt.timedelta(days=3),
+    )
+    Dossier.objects.create(committee=cast.committee, file_number="01", title="Hồ sơ", year=2026)
 
 
 def test_walk_finds_the_pages(cast):

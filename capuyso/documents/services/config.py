@@ -138,6 +138,22 @@ def registry_for(unit: Unit, kind: str) -> Registry:
         return Registry.objects.get(unit=unit, kind=kind)
 
 
+def executive_body_name(committee: Committee) -> str:
+    """How a party organisation signs as an issuer: "Đảng bộ Thành phố Hà Nội" → "Thành ủy
+    Hà Nội", "Đảng bộ tỉnh X" → "Tỉnh ủy X", "Đảng bộ xã Y" → "Đảng ủy xã Y"."""
+    name = committee.name
+    for prefix, replacement in (
+        ("Đảng bộ Thành phố ", "Thành ủy "),
+        ("Đảng bộ thành phố ", "Thành ủy "),
+        ("Đảng bộ tỉnh ", "Tỉnh ủy "),
+        ("Đảng bộ Tỉnh ", "Tỉnh ủy "),
+        ("Đảng bộ ", "Đảng ủy "),
+    ):
+        if name.startswith(prefix):
+            return replacement + name.removeprefix(prefix)
+    return name
+
+
 def committee_documents_setup(*, committee: Committee) -> None:
     """Seed a new commune committee with the default types, issuers, templates, registries."""
     types = {}
@@ -154,14 +170,15 @@ def committee_documents_setup(*, committee: Committee) -> None:
             },
         )
     commune = committee.name.removeprefix("Đảng bộ ").removeprefix("Đảng ủy ").strip()
-    issuers = [(committee.name, "ĐU", None)]
+    issuers = [(executive_body_name(committee), "ĐU", None)]
     if committee.parent_id:
         parent = committee.parent
+        body = executive_body_name(parent)
         issuers += [
-            (parent.name, "TU", parent),
-            (f"Văn phòng {parent.name}", "VPTU", None),
-            (f"Ban Tổ chức {parent.name}", "BTCTU", None),
-            (f"Ủy ban Kiểm tra {parent.name}", "UBKTTU", None),
+            (body, "TU", parent),
+            (f"Văn phòng {body}", "VPTU", None),
+            (f"Ban Tổ chức {body}", "BTCTU", None),
+            (f"Ủy ban Kiểm tra {body}", "UBKTTU", None),
         ]
     issuers += [
         (f"Ủy ban nhân dân {commune}", "UBND", None),
@@ -317,7 +334,7 @@ def issuer_for_platform(*, committee, source_committee, source_unit=None) -> Iss
         issuer = IssuerBody.objects.filter(
             committee=committee, linked_committee=source_committee
         ).first()
-        name = source_committee.name
+        name = executive_body_name(source_committee)
         abbreviation = "ĐU" if source_committee.level == Committee.Level.COMMUNE else "TU"
         linked = {"linked_committee": source_committee}
     if issuer is not None:

@@ -258,7 +258,10 @@ def incoming_register(
     if not system:
         _check_not_past(due_date, "due_date")
     checked = list(checked_files or [])
-    checked.extend(doc_files.check_upload(upload) for upload in uploads or [])
+    try:
+        checked.extend(doc_files.check_upload(upload) for upload in uploads or [])
+    except ValidationError as exc:
+        raise ValidationError({"files": exc.messages}) from exc
     staged = list(staged_files or [])
     for stored in staged:
         if (
