@@ -12,6 +12,8 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from capuyso.accounts.models import User
 from capuyso.archive.models import Dossier
+from capuyso.audit.models import AuditEvent
+from capuyso.core.testing import make_member
 from capuyso.documents.models import (
     Assignment,
     Delegation,
@@ -24,11 +26,9 @@ from capuyso.documents.models import (
     Review,
     StoredFile,
 )
-from capuyso.notifications.models import Notification
-from capuyso.audit.models import AuditEvent
-from capuyso.core.testing import make_member
 from capuyso.jobs.models import Job
 from capuyso.members.models import Member
+from capuyso.notifications.models import Notification
 from capuyso.org.models import Grouping, Position, Term, Unit
 from capuyso.org.services import grouping_create, term_add
 

@@ -77,9 +77,7 @@ def test_htmx_request_renders_only_the_table(cast, client_for):
 
 def test_register_through_the_form(cast, client_for):
     client = client_for(cast.clerk)
-    response = client.post(
-        reverse("documents:incoming_new"), form_data(cast, files=[pdf_upload()])
-    )
+    response = client.post(reverse("documents:incoming_new"), form_data(cast, files=[pdf_upload()]))
     document = IncomingDocument.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("documents:incoming_detail", args=[document.code])
