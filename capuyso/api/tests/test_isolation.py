@@ -14,6 +14,8 @@ from django.apps import apps
 
 from capuyso.api.api import api
 from capuyso.core.testing import make_member
+from capuyso.documents.services.outgoing import outgoing_create
+from capuyso.documents.tests.factories import doc_type, register
 from capuyso.jobs.models import Job
 from capuyso.org import services as org_services
 
@@ -47,6 +49,8 @@ def phu_cat_codes(cast):
     make_member(committee, cast.cell, "Nguyễn Thị Mai")
     Job.objects.create(committee=committee, owner=cast.clerk, kind="test", title="Xuất")
     Job.objects.create(committee=committee, owner=cast.admin, kind="test", title="Nhập")
+    register(cast)
+    outgoing_create(actor=cast.clerk, doc_type=doc_type(committee), summary="Kế hoạch")
 
     found = {str(committee.code): "org.committee"}
     for model in apps.get_models():
@@ -55,9 +59,15 @@ def phu_cat_codes(cast):
             for code in model.objects.filter(committee=committee).values_list("code", flat=True):
                 found[str(code)] = model._meta.label_lower
     # Every kind of object the API can name is represented.
-    assert {"org.unit", "org.term", "org.grouping", "accounts.user", "jobs.job"} <= set(
-        found.values()
-    )
+    assert {
+        "org.unit",
+        "org.term",
+        "org.grouping",
+        "accounts.user",
+        "jobs.job",
+        "documents.incomingdocument",
+        "documents.outgoingdocument",
+    } <= set(found.values())
     return found
 
 
@@ -93,6 +103,7 @@ def test_every_route_with_a_code_is_404_for_phu_cat_objects(
                 assert response.status_code in allowed, (method, url, label, response.content)
             exercised.add(path.removeprefix(PREFIX))
     assert {"/units/{code}", "/users/{code}"} <= exercised
+    assert {"/documents/incoming/{code}", "/documents/outgoing/{code}"} <= exercised
 
 
 def _leaks(response, codes):
@@ -129,6 +140,7 @@ def test_every_list_route_shows_the_outsider_nothing_of_phu_cat(
                     assert response.json().get("items", []) == [], (url, name)
         exercised.add(path.removeprefix(PREFIX))
     assert {"/units", "/cells", "/users", "/jobs", "/me", "/committee"} <= exercised
+    assert {"/documents/incoming", "/documents/outgoing"} <= exercised
 
 
 def test_the_leak_check_would_see_phu_cat_codes(client, cast, phu_cat_codes):
