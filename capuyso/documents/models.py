@@ -497,7 +497,7 @@ class OutgoingDocument(TenantModel):
     doc_type = models.ForeignKey(
         DocumentType, on_delete=models.PROTECT, related_name="+", verbose_name=_("type")
     )
-    summary = models.TextField(_("summary"))
+    summary = models.TextField(_("summary"), blank=True)
     body = models.TextField(_("body"), blank=True)
     secrecy = models.CharField(
         _("secrecy"), max_length=10, choices=Secrecy.choices, blank=True, default=""
@@ -563,6 +563,7 @@ class OutgoingDocument(TenantModel):
     signature_level = models.CharField(_("signature level"), max_length=12, blank=True)
     digitally_signed_at = models.DateTimeField(null=True, blank=True)
     search_folded = models.TextField(editable=False, blank=True)
+    submit_token = models.UUIDField(null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     class Meta:

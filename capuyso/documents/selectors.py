@@ -15,6 +15,7 @@ from django.utils import timezone
 from capuyso.accounts.permissions import access_for
 from capuyso.accounts.roles import Action
 from capuyso.core.text import fold
+from capuyso.documents import search
 from capuyso.documents.access import position_unit_ids
 from capuyso.documents.models import (
     Assignment,
@@ -52,17 +53,15 @@ def incoming_for_user(user) -> QuerySet[IncomingDocument]:
     return documents.filter(condition)
 
 
-def _search(documents, query: str):
+def _search(documents, query: str, kind: str):
+    """Reference prefix ("09-KH" finds "09-KH/ĐU") or every word in the folded text."""
     query = query.strip()[:120]
     if not query:
         return documents
     folded = fold(query.removeprefix("Số ").removeprefix("số "))
     condition = Q(reference_folded__startswith=folded)
-    words = folded.split()
-    text = Q()
-    for word in words:
-        text &= Q(search_folded__contains=word)
-    return documents.filter(condition | text)
+    text = search.condition(kind, folded)
+    return documents.filter(condition | text if text is not None else condition)
 
 
 @dataclass
@@ -82,7 +81,7 @@ class IncomingFilters:
 
 
 def filter_incoming(documents, filters: IncomingFilters):
-    documents = _search(documents, filters.q)
+    documents = _search(documents, filters.q, "incoming")
     if filters.status:
         if filters.status == "open":
             documents = documents.filter(status__in=IncomingDocument.OPEN_STATUSES)
@@ -91,7 +90,9 @@ def filter_incoming(documents, filters: IncomingFilters):
     if filters.doc_type:
         documents = documents.filter(doc_type__code=filters.doc_type)
     if filters.issuer:
-        documents = documents.filter(search_folded__contains=fold(filters.issuer))
+        issuer = search.condition("incoming", filters.issuer, issuer_only=True)
+        if issuer is not None:
+            documents = documents.filter(issuer)
     if filters.urgency:
         documents = documents.filter(urgency=filters.urgency)
     if filters.handler:
@@ -162,7 +163,7 @@ class OutgoingFilters:
 
 
 def filter_outgoing(documents, filters: OutgoingFilters):
-    documents = _search(documents, filters.q)
+    documents = _search(documents, filters.q, "outgoing")
     if filters.status:
         documents = documents.filter(status=filters.status)
     if filters.doc_type:
@@ -795,10 +796,9 @@ def _configure_committee_id(user) -> int:
 def _config_object(model, user, code, *, related=()):
     """One settings row of the user's committee: 404 elsewhere, 403 without the right."""
     access = access_for(user)
+    rows = model.objects.select_related(*related) if related else model.objects.all()
     try:
-        obj = model.objects.select_related(*related).get(
-            code=code, committee_id=access.committee_id
-        )
+        obj = rows.get(code=code, committee_id=access.committee_id)
     except (model.DoesNotExist, ValueError, ValidationError) as exc:
         raise Http404 from exc
     _configure_committee_id(user)
@@ -918,17 +918,21 @@ def delegation_grantors_for(user):
 
 
 def delegation_delegates_for(user):
-    """People of the committee who can stand in: active accounts holding a position."""
+    """People who can stand in for a leader: members of the committee itself (secretaries,
+    standing and committee members, the inspection commission), not cell officers, the
+    Office clerk or the administrator."""
     from capuyso.accounts.models import User
+    from capuyso.accounts.roles import COMMITTEE_WIDE_ROLES, Role
     from capuyso.org.models import Position
 
     committee_id = access_for(user).committee_id
     if committee_id is None:
         return User.objects.none()
+    roles = COMMITTEE_WIDE_ROLES - {Role.CLERK, Role.TENANT_ADMIN, Role.CITY_VIEWER}
     today = timezone.localdate()
-    positions = Position.objects.filter(committee_id=committee_id, start_date__lte=today).filter(
-        Q(end_date__isnull=True) | Q(end_date__gte=today)
-    )
+    positions = Position.objects.filter(
+        committee_id=committee_id, role__in=roles, start_date__lte=today
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
     return (
         User.objects.filter(committee_id=committee_id, is_active=True, positions__in=positions)
         .distinct()
@@ -1087,3 +1091,18 @@ def unit_figures_for_user(user, *, start: dt.date, end: dt.date, units) -> list[
             )
         )
     return rows
+
+
+def registry_unit_choices(user):
+    """`registry_units_for_user` as a queryset (for a choice field): the units whose books
+    the user keeps, the Office first."""
+    from django.db.models import Case, Value, When
+
+    from capuyso.org.models import Unit
+
+    ids = [unit.pk for unit in registry_units_for_user(user)]
+    return (
+        Unit.objects.filter(pk__in=ids)
+        .annotate(office_first=Case(When(kind=Unit.Kind.OFFICE, then=Value(0)), default=1))
+        .order_by("office_first", "name")
+    )

@@ -16,7 +16,17 @@ def test_me_describes_the_caller_and_their_rights(api_get, cast):
     assert body["committee"]["code"] == str(cast.committee.code)
     assert body["roles"] == ["cell_secretary"]
     assert body["positions"][0]["unit"]["code"] == str(cast.cell.code)
-    assert set(body["actions"]) == {"org.view", "members.view", "members.view_file", "stats.view"}
+    assert set(body["actions"]) == {
+        "org.view",
+        "members.view",
+        "members.view_file",
+        "stats.view",
+        "documents.view",
+        "documents.register",
+        "documents.draft",
+        "documents.approve",
+        "documents.issue",
+    }
     assert body["two_factor_required"] is False
 
 

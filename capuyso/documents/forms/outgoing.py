@@ -6,6 +6,8 @@ view, so a form never shows another committee's data.
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -111,6 +113,7 @@ class OutgoingForm(forms.Form):
     summary = forms.CharField(
         label=_("Summary"),
         max_length=1000,
+        required=False,  # the service requires it, except for a Tuyệt mật document
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("What the document is about (trích yếu), e.g. “Kế hoạch tổ chức Đại hội”."),
     )
@@ -179,9 +182,13 @@ class OutgoingForm(forms.Form):
     copies = forms.IntegerField(label=_("Copies"), min_value=1, max_value=999, initial=1)
     template = forms.UUIDField(required=False, widget=forms.HiddenInput)
     reply_to = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    # One token per opened form: a double click on "Save" creates one draft, not two.
+    submit_token = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, doc_types, signers, units, committees, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.is_bound and not self.initial.get("submit_token"):
+            self.initial["submit_token"] = uuid.uuid4()
         self.fields["doc_type"].queryset = doc_types
         self.fields["signer"].queryset = signers
         self.fields["units"].queryset = units
@@ -264,6 +271,7 @@ class OutgoingEditForm(OutgoingForm):
         # The template and the document answered are chosen once, when the draft starts.
         del self.fields["template"]
         del self.fields["reply_to"]
+        del self.fields["submit_token"]
 
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")

@@ -18,6 +18,7 @@ from capuyso.accounts.roles import Action
 from capuyso.audit.services import Verb, audit_record, created, diff, snapshot
 from capuyso.core.text import fold
 from capuyso.documents import files as doc_files
+from capuyso.documents import search
 from capuyso.documents.access import (
     holders,
     is_handler,
@@ -88,8 +89,7 @@ class LikelyDuplicate(ValidationError):
         super().__init__(
             _(
                 "This document looks already registered: arrival number %(number)s/%(year)s, "
-                "%(reference)s of %(issuer)s. Tick “Register anyway” if it really is "
-                "another document."
+                "%(reference)s of %(issuer)s. Confirm only if it really is another document."
             )
             % {
                 "number": existing.arrival_number,
@@ -167,11 +167,26 @@ def _check_content_rules(
         )
 
 
-def find_duplicate(*, committee, issuer_name: str, reference: str, document_date, exclude=None):
+LENGTHS = {"issuer_name": 200, "reference": 60, "note": 255, "paper_holder": 160}
+
+
+def _check_lengths(**values) -> None:
+    errors = {
+        field: _("At most %(limit)s characters.") % {"limit": LENGTHS[field]}
+        for field, value in values.items()
+        if value and len(value) > LENGTHS[field]
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
+def find_duplicate(*, registry, issuer_name: str, reference: str, document_date, exclude=None):
+    """The same issuer, reference and date already in this registry book (a cell's copy of
+    a document the Office also received is not a duplicate)."""
     if not reference.strip():
         return None
     candidates = IncomingDocument.objects.filter(
-        committee=committee,
+        registry=registry,
         reference_folded=fold(reference),
         document_date=document_date,
     )
@@ -239,6 +254,14 @@ def incoming_register(
             committee=committee, submit_token=submit_token
         ).first()
         if existing is not None:
+            if existing.registered_by_id != getattr(actor, "pk", None):
+                raise ValidationError(
+                    {
+                        "submit_token": _(
+                            "This form was already used; open the registration page again."
+                        )
+                    }
+                )
             return existing  # a double submit of the same form: nothing new
     if doc_type.committee_id != committee.pk:
         raise ValidationError({"doc_type": _("Choose a document type of this committee.")})
@@ -275,9 +298,13 @@ def incoming_register(
         raise ValidationError({"summary": _("Enter the summary (trích yếu).")})
     if document_date and document_date > timezone.localdate():
         raise ValidationError({"document_date": _("The document date cannot be in the future.")})
+    _check_lengths(
+        issuer_name=issuer_name, reference=reference, note=note, paper_holder=paper_holder
+    )
+    registry = registry_for(receiving_unit, Registry.Kind.INCOMING)
     if not confirm_duplicate:
         duplicate = find_duplicate(
-            committee=committee,
+            registry=registry,
             issuer_name=issuer_name,
             reference=reference,
             document_date=document_date,
@@ -287,7 +314,6 @@ def incoming_register(
 
     received_at = received_at or timezone.now()
     year = timezone.localtime(received_at).year
-    registry = registry_for(receiving_unit, Registry.Kind.INCOMING)
     written: list[str] = []
     try:
         number = next_number(registry, period=str(year))
@@ -320,6 +346,7 @@ def incoming_register(
         )
         document.search_folded = _search_text(document)
         document.save()
+        search.index("incoming", document)
         for item in checked:
             stored = doc_files.store(
                 committee=committee,
@@ -403,6 +430,7 @@ def incoming_update(*, actor, document: IncomingDocument, version: int | None, *
         raise ValidationError({"summary": _("Enter the summary (trích yếu).")})
     if "reference" in values:
         values["reference"] = " ".join(values["reference"].split()).removeprefix("Số ").strip()
+    _check_lengths(**{k: v for k, v in values.items() if k in LENGTHS and isinstance(v, str)})
     if values.get("issuer") is not None and not values.get("issuer_name"):
         values["issuer_name"] = values["issuer"].name
     before = snapshot(document, AUDIT_FIELDS)
@@ -412,6 +440,7 @@ def incoming_update(*, actor, document: IncomingDocument, version: int | None, *
     document.search_folded = _search_text(document)
     document.version += 1
     document.save()
+    search.index("incoming", document)
     changes = diff(before, snapshot(document, AUDIT_FIELDS))
     if changes:
         _event(document, DocumentEvent.Kind.EDITED, actor, fields=sorted(changes))
@@ -435,6 +464,7 @@ def incoming_allow_summary(*, actor, document: IncomingDocument, summary: str):
     document.save(
         update_fields=["summary", "summary_allowed_by", "search_folded", "version", "updated_at"]
     )
+    search.index("incoming", document)
     _event(document, DocumentEvent.Kind.SUMMARY_ALLOWED, actor)
     audit_record(actor=actor, verb=Verb.UPDATE, obj=document, changes={"summary": ["", summary]})
     return document

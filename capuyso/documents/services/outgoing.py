@@ -17,6 +17,7 @@ from capuyso.accounts.roles import Action
 from capuyso.audit.services import Verb, audit_record, created
 from capuyso.core.text import fold
 from capuyso.documents import files as doc_files
+from capuyso.documents import search
 from capuyso.documents.access import holders, may, roles_with, unit_registrars
 from capuyso.documents.layout import PartyLayout, format_reference, render_docx
 from capuyso.documents.models import (
@@ -297,7 +298,16 @@ def _check_fields(
         raise ValidationError(
             {"doc_type": _("This type is not in force or may not be issued by this body.")}
         )
-    if not summary.strip():
+    if secrecy == Secrecy.ULTRA_SECRET and summary.strip():
+        raise ValidationError(
+            {
+                "summary": _(
+                    "A Tuyệt mật document is registered without its summary. A leader may "
+                    "allow a summary afterwards."
+                )
+            }
+        )
+    if secrecy != Secrecy.ULTRA_SECRET and not summary.strip():
         raise ValidationError({"summary": _("Enter the summary (trích yếu).")})
     if secrecy not in Secrecy.values:
         raise ValidationError({"secrecy": _("Choose a secrecy level from the list.")})
@@ -336,8 +346,15 @@ def outgoing_create(
     copies: int = 1,
     in_reply_to: IncomingDocument | None = None,
     template: DraftTemplate | None = None,
+    submit_token=None,
 ) -> OutgoingDocument:
     issuing_unit = issuing_unit or default_issuing_unit(actor)
+    if submit_token:
+        earlier = OutgoingDocument.objects.filter(
+            committee_id=issuing_unit.committee_id, submit_token=submit_token, drafted_by=actor
+        ).first()
+        if earlier is not None:
+            return earlier  # the same form sent twice
     _check_fields(
         actor=actor,
         issuing_unit=issuing_unit,
@@ -372,9 +389,11 @@ def outgoing_create(
         recipients_text=recipients_text.strip(),
         copies=max(1, copies or 1),
         in_reply_to=in_reply_to,
+        submit_token=submit_token or None,
     )
     document.search_folded = _search_text(document)
     document.save()
+    search.index("outgoing", document)
     OutgoingRecipient.objects.bulk_create(
         _resolve_recipients(document, recipients or [], all_cells)
     )
@@ -392,7 +411,8 @@ def outgoing_create(
     return document
 
 
-def _may_edit(actor, document) -> bool:
+def outgoing_may_edit(actor, document) -> bool:
+    """The drafter, or whoever issues for the office, may edit and cancel a draft."""
     return document.drafted_by_id == actor.pk or may(
         actor, Action.DOCUMENTS_ISSUE, document.issuing_unit
     )
@@ -415,7 +435,7 @@ def outgoing_update(
     _check_stale(document, version)
     if document.status not in (Status.DRAFT, Status.IN_REVIEW):
         raise ValidationError(_("An approved or issued document can no longer be edited."))
-    if not _may_edit(actor, document):
+    if not outgoing_may_edit(actor, document):
         raise PermissionDenied
     allowed = {
         "doc_type",
@@ -448,6 +468,7 @@ def outgoing_update(
     document.search_folded = _search_text(document)
     document.version += 1
     document.save()
+    search.index("outgoing", document)
     if recipients is not None or all_cells is not None:
         document.recipients.all().delete()
         OutgoingRecipient.objects.bulk_create(
@@ -477,7 +498,7 @@ def _current_version_number(document) -> int:
 @transaction.atomic
 def review_request(*, actor, document: OutgoingDocument, reviewers: list) -> list[Review]:
     document = OutgoingDocument.objects.select_for_update().get(pk=document.pk)
-    if not _may_edit(actor, document):
+    if not outgoing_may_edit(actor, document):
         raise PermissionDenied
     if document.status not in (Status.DRAFT, Status.IN_REVIEW):
         raise ValidationError(_("Only a draft can be sent for review."))
@@ -566,7 +587,7 @@ def approval_acting_as(actor, document: OutgoingDocument):
 def outgoing_send_for_approval(*, actor, document: OutgoingDocument, version=None):
     document = OutgoingDocument.objects.select_for_update().get(pk=document.pk)
     _check_stale(document, version)
-    if not _may_edit(actor, document):
+    if not outgoing_may_edit(actor, document):
         raise PermissionDenied
     if document.status not in (Status.DRAFT, Status.IN_REVIEW):
         raise ValidationError(_("Only a draft can be sent for approval."))
@@ -731,6 +752,7 @@ def outgoing_issue(
         document.search_folded = _search_text(document)
         document.version += 1
         document.save()
+        search.index("outgoing", document)
         if document.secrecy not in CLASSIFIED:
             issued = _store_docx(
                 document, actor, purpose=StoredFile.Purpose.ISSUED, suffix="", written=written
@@ -870,7 +892,7 @@ def outgoing_cancel(*, actor, document: OutgoingDocument, reason: str, version=N
     if document.status == Status.ISSUED:
         if not may(actor, Action.DOCUMENTS_ISSUE, document.issuing_unit):
             raise PermissionDenied
-    elif not _may_edit(actor, document):
+    elif not outgoing_may_edit(actor, document):
         raise PermissionDenied
     reason = reason.strip()
     if not reason:

@@ -154,6 +154,7 @@ def outgoing_new(request):
                 in_reply_to=reply_to,
                 recipients=form.recipient_specs(),
                 all_cells=form.cleaned_data["all_cells"],
+                submit_token=form.cleaned_data.get("submit_token"),
                 **form.service_values(),
             )
         except ValidationError as exc:
@@ -174,7 +175,7 @@ def outgoing_new(request):
 def outgoing_edit(request, code):
     user = request.user
     document = selectors.get_outgoing_for_user(user, code)
-    if not services._may_edit(user, document):
+    if not services.outgoing_may_edit(user, document):
         raise PermissionDenied
     if document.status not in EDITABLE:
         messages.error(request, _("An approved or issued document can no longer be edited."))
@@ -217,13 +218,13 @@ def _detail_context(request, document: OutgoingDocument) -> dict:
     user = request.user
     parts = selectors.outgoing_page_parts(document)
     status = document.status
-    may_edit = status in EDITABLE and services._may_edit(user, document)
+    may_edit = status in EDITABLE and services.outgoing_may_edit(user, document)
     may_approve, on_behalf_of = services.approval_acting_as(user, document)
     may_issue = may(user, Action.DOCUMENTS_ISSUE, document.issuing_unit)
     if status == Status.ISSUED:
         may_cancel = may_issue
     else:
-        may_cancel = status != Status.CANCELLED and services._may_edit(user, document)
+        may_cancel = status != Status.CANCELLED and services.outgoing_may_edit(user, document)
     platform = [r for r in parts["recipients"] if r.method == OutgoingRecipient.Method.PLATFORM]
     dispatched = status in (Status.ISSUED, Status.CANCELLED) and document.issued_at is not None
     version = {"version": document.version}
