@@ -994,14 +994,6 @@ def figure_units_for_user(user):
     )
 
 
-def get_figure_unit_for_user(user, code):
-    """One of `figure_units_for_user`, or None."""
-    try:
-        return figure_units_for_user(user).filter(code=code).first()
-    except (ValueError, ValidationError):
-        return None
-
-
 @dataclass
 class UnitFigures:
     unit: object
