@@ -23,6 +23,11 @@ NAV_ITEMS = [
     NavItem(_("Cells"), "org:cells", Action.ORG_VIEW, "org"),
     NavItem(_("Incoming"), "documents:incoming_list", Action.DOCUMENTS_VIEW, "documents/incoming"),
     NavItem(_("Outgoing"), "documents:outgoing_list", Action.DOCUMENTS_VIEW, "documents/outgoing"),
+    NavItem(_("Registries"), "documents:registry", Action.DOCUMENTS_REGISTER, "documents/registry"),
+    NavItem(_("Figures"), "documents:figures", Action.DOCUMENTS_VIEW, "documents/figures"),
+    NavItem(
+        _("Document settings"), "documents:config", Action.DOCUMENTS_CONFIGURE, "documents/settings"
+    ),
     NavItem(_("Members"), "members:list", Action.MEMBERS_VIEW, "members"),
     NavItem(_("Users"), "accounts:users", Action.USERS_VIEW, "accounts/users"),
     NavItem(_("Audit trail"), "audit:list", Action.AUDIT_VIEW, "audit"),

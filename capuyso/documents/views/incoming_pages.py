@@ -95,6 +95,14 @@ def incoming_list(request):
         "handlers": users,
         "today": timezone.localdate(),
         "can_register": access_for(request.user).has(Action.DOCUMENTS_REGISTER),
+        "can_delegate": any(
+            access_for(request.user).committee_wide(action)
+            for action in (
+                Action.DOCUMENTS_DIRECT,
+                Action.DOCUMENTS_APPROVE,
+                Action.DOCUMENTS_CONFIGURE,
+            )
+        ),
     }
     template = (
         "documents/incoming_list.html#incoming-table"
