@@ -10,6 +10,7 @@ urlpatterns = [
     path("members/", include("capuyso.members.urls")),
     path("documents/", include("capuyso.documents.urls")),
     path("notifications/", include("capuyso.notifications.urls")),
+    path("archive/", include("capuyso.archive.urls")),
     path("audit/", include("capuyso.audit.urls")),
     path("jobs/", include("capuyso.jobs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -16,6 +16,7 @@ class NavItem:
     url_name: str
     action: str | None  # None: every signed-in user of a committee
     section: str  # the first path segment that marks the item active
+    committee_wide: bool = False  # the action must cover the whole committee
 
 
 NAV_ITEMS = [
@@ -25,8 +26,13 @@ NAV_ITEMS = [
     NavItem(_("Outgoing"), "documents:outgoing_list", Action.DOCUMENTS_VIEW, "documents/outgoing"),
     NavItem(_("Registries"), "documents:registry", Action.DOCUMENTS_REGISTER, "documents/registry"),
     NavItem(_("Figures"), "documents:figures", Action.DOCUMENTS_VIEW, "documents/figures"),
+    NavItem(_("Dossiers"), "archive:dossiers", Action.DOCUMENTS_VIEW, "archive", True),
     NavItem(
-        _("Document settings"), "documents:config", Action.DOCUMENTS_CONFIGURE, "documents/settings"
+        _("Document settings"),
+        "documents:config",
+        Action.DOCUMENTS_CONFIGURE,
+        "documents/settings",
+        True,
     ),
     NavItem(_("Members"), "members:list", Action.MEMBERS_VIEW, "members"),
     NavItem(_("Users"), "accounts:users", Action.USERS_VIEW, "accounts/users"),
@@ -44,6 +50,8 @@ def nav_for(request) -> list[dict]:
     items = []
     for item in NAV_ITEMS:
         if item.action is not None and not access.has(item.action):
+            continue
+        if item.committee_wide and not access.committee_wide(item.action):
             continue
         active = current.startswith(item.section) if item.section else current == ""
         items.append({"label": item.label, "url": reverse(item.url_name), "active": active})

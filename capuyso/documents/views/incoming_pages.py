@@ -286,6 +286,7 @@ def _detail_context(request, document: IncomingDocument) -> dict:
         context["record_form"] = RecordForm()
         context["handler_form"] = HandlerForm(units=units, users=users)
         context["result_form"] = ResultForm(replies=selectors.reply_candidates(user, document))
+    context["can_create_dossier"] = access_for(user).committee_wide(Action.DOCUMENTS_REGISTER)
     if context["can_close"]:
         context["close_form"] = CloseForm(
             initial={"version": document.version},
