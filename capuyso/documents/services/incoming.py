@@ -494,6 +494,10 @@ def incoming_submit(*, actor, document: IncomingDocument, leader, version: int |
         IncomingDocument.Status.SUBMITTED,
     ):
         raise ValidationError(_("This document already has a direction."))
+    if document.receiving_unit.kind != Unit.Kind.OFFICE:
+        raise ValidationError(
+            _("A cell handles the documents it receives itself; there is no one to submit to.")
+        )
     if not _leaders(document.committee_id).filter(pk=leader.pk).exists():
         raise ValidationError({"leader": _("Choose a leader who gives direction.")})
     before = document.submitted_to
@@ -894,8 +898,9 @@ def assignment_complete(*, actor, assignment: Assignment, result: str, reply=Non
 
 
 def may_close(actor, document: IncomingDocument) -> bool:
-    """The lead handler closes the matter; so may the leader who directed it. A document
-    without direction (for information, or a cell's copy) is closed by its registrar."""
+    """The lead handler closes the matter; so may the leader who directed it, and the
+    registrar (the Office) once the lead has reported its result. A document without a
+    lead (for information, or a cell's copy) is closed by its registrar."""
     if not document.is_open:
         return False
     lead = next(
@@ -910,7 +915,9 @@ def may_close(actor, document: IncomingDocument) -> bool:
         return True
     if document.directed_by_id == actor.pk:
         return True
-    return lead is None and may(actor, Action.DOCUMENTS_REGISTER, document.receiving_unit)
+    if not may(actor, Action.DOCUMENTS_REGISTER, document.receiving_unit):
+        return False
+    return lead is None or lead.status == Assignment.Status.DONE
 
 
 @transaction.atomic

@@ -231,3 +231,28 @@ def test_reads_count_only_for_the_receiving_unit(cast):
     svc.incoming_opened(user=cast.cell_secretary, document=document)
     read = document.reads.get()
     assert read.user == cast.cell_secretary and read.times == 2
+
+
+def test_the_office_closes_once_the_lead_reported(cast):
+    document = register(cast, due_date=in_days(10))
+    svc.incoming_submit(actor=cast.clerk, document=document, leader=cast.secretary)
+    svc.incoming_direct(
+        actor=cast.secretary,
+        document=document,
+        direction="Giao chi bộ",
+        assignments=[svc.AssignmentSpec(role="lead", unit=cast.cell)],
+    )
+    document.refresh_from_db()
+    assert not svc.may_close(cast.clerk, document)
+    lead = document.assignments.get()
+    svc.assignment_complete(actor=cast.cell_secretary, assignment=lead, result="Xong")
+    assert svc.may_close(cast.clerk, document)
+    closed = svc.incoming_complete(actor=cast.clerk, document=document, result="Lưu hồ sơ")
+    assert closed.completed_by == cast.clerk
+
+
+def test_a_cells_copy_is_not_submitted_to_the_committee(cast):
+    document = register(cast, actor=cast.cell_secretary)
+    with pytest.raises(ValidationError):
+        svc.incoming_submit(actor=cast.cell_secretary, document=document, leader=cast.secretary)
+    assert svc.may_close(cast.cell_secretary, document)

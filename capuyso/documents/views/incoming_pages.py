@@ -37,6 +37,7 @@ from capuyso.documents.forms.incoming import (
 )
 from capuyso.documents.models import Assignment, IncomingDocument, Secrecy, Urgency
 from capuyso.documents.services import incoming as services
+from capuyso.org.models import Unit
 
 
 def _errors(request, error: ValidationError) -> None:
@@ -265,9 +266,11 @@ def _detail_context(request, document: IncomingDocument) -> dict:
         "today": timezone.localdate(),
         "Secrecy": Secrecy,
     }
-    if can_register and document.status in (
-        IncomingDocument.Status.REGISTERED,
-        IncomingDocument.Status.SUBMITTED,
+    if (
+        can_register
+        and document.receiving_unit.kind == Unit.Kind.OFFICE
+        and document.status
+        in (IncomingDocument.Status.REGISTERED, IncomingDocument.Status.SUBMITTED)
     ):
         context["submit_form"] = SubmitForm(
             initial={"version": document.version},
