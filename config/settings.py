@@ -273,6 +273,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DOCUMENT_MAX_UPLOAD_MB = env_int("CAPUYSO_DOCUMENT_MAX_UPLOAD_MB", 50)
 # Days before a deadline that an item counts as "due soon" on home pages and reminders.
 DOCUMENT_DUE_SOON_DAYS = env_int("CAPUYSO_DOCUMENT_DUE_SOON_DAYS", 3)
+# Largest registry book rendered as PDF from the web page (WeasyPrint lays out ~40 rows/s);
+# longer periods download as XLSX, or as PDF from the export_registry command.
+DOCUMENT_REGISTRY_PDF_MAX_ROWS = env_int("CAPUYSO_DOCUMENT_REGISTRY_PDF_MAX_ROWS", 1000)
 
 LOGGING = {
     "version": 1,

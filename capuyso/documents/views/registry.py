@@ -75,7 +75,7 @@ def registry_export(request):
 def pdf_row_limit() -> int:
     """Rows a PDF may hold when made while the user waits: WeasyPrint lays out some 25–50
     table rows a second, where the spreadsheet takes 5,000 rows in under a second."""
-    return getattr(settings, "DOCUMENT_REGISTRY_PDF_MAX_ROWS", 1000)
+    return settings.DOCUMENT_REGISTRY_PDF_MAX_ROWS
 
 
 def _check_pdf_size(committee, kind, start, end, unit, fmt) -> None:
