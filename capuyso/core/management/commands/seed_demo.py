@@ -12,9 +12,11 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from capuyso.core import demo
+from capuyso.documents import demo as documents_demo
 
 
 class Command(BaseCommand):
@@ -29,6 +31,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=demo.DEMO_SEED)
         parser.add_argument(
             "--members", type=int, default=2500, help="Members of Phú Cát (default 2500)."
+        )
+        parser.add_argument(
+            "--documents-scale",
+            type=float,
+            help="Share of a year's documents to add (default: in proportion to --members; "
+            "0 adds none).",
         )
         parser.add_argument(
             "--allow-production",
@@ -82,7 +90,13 @@ class Command(BaseCommand):
                 _("These user names already exist outside the demo: %(names)s.")
                 % {"names": ", ".join(taken)}
             )
-        result = demo.seed_demo(seed=options["seed"], members=options["members"])
+        scale = options["documents_scale"]
+        scale = min(1.0, options["members"] / 2500) if scale is None else scale
+        with transaction.atomic():
+            result = demo.seed_demo(seed=options["seed"], members=options["members"])
+            if scale > 0:
+                documents = documents_demo.seed_documents(seed=options["seed"], scale=scale)
+                self.stdout.write(documents.summary())
         elapsed = time.monotonic() - started
         for slug in ("phu-cat", "dong-xuan"):
             self.stdout.write(
