@@ -431,6 +431,11 @@ def figures_for_user(user, *, start: dt.date, end: dt.date, unit=None) -> Figure
         )
         incoming = incoming.filter(Q(receiving_path__startswith=unit.path) | Q(Exists(led)))
         outgoing = outgoing.filter(issuing_path__startswith=unit.path)
+    elif access_for(user).committee_wide(Action.DOCUMENTS_VIEW):
+        # The committee's own figures: its Office's books, not the cells' delivered copies.
+        from capuyso.org.models import Unit
+
+        incoming = incoming.filter(receiving_unit__kind=Unit.Kind.OFFICE)
     registered = incoming.filter(received_at__date__gte=start, received_at__date__lte=end)
     has_file = IncomingDocument.files.through.objects.filter(incomingdocument_id=OuterRef("pk"))
     electronic = registered.filter(

@@ -21,11 +21,14 @@ pytestmark = pytest.mark.django_db
 TODAY = dt.date(2026, 11, 28)
 
 
-def seed(*args) -> str:
-    """Run the command in English, so the assertions do not depend on the catalogue."""
+def seed(*args, documents: str = "0") -> str:
+    """Run the command in English, so the assertions do not depend on the catalogue.
+    Documents are left out (their own tests are in capuyso/documents) unless asked for."""
     out = io.StringIO()
     with translation.override("en"):
-        call_command("seed_demo", "--members", "600", *args, stdout=out)
+        call_command(
+            "seed_demo", "--members", "600", "--documents-scale", documents, *args, stdout=out
+        )
     return out.getvalue()
 
 
@@ -114,7 +117,7 @@ def test_running_again_changes_nothing(seeded):
 
 def test_reset_recreates_the_same_data_and_keeps_the_audit_trail_valid(seeded):
     names = list(Member.objects.order_by("full_name", "card_number").values_list("full_name"))
-    output = seed("--reset")
+    output = seed("--reset", documents="0.05")
     assert "Deleted the demo committees" in output
     assert Committee.objects.filter(slug__in=demo.DEMO_SLUGS).count() == 3
     assert Member.objects.count() == len(names)

@@ -7,6 +7,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from capuyso.archive.models import Dossier
 from capuyso.documents.demo.clock import DAY_MINUTES
 from capuyso.documents.demo.content import CELL_INCOMING, INCOMING, RECENT
@@ -28,17 +30,20 @@ class DocumentsDemoResult:
     seconds: float
 
     def summary(self) -> str:
-        inc_total = sum(self.incoming.values())
-        out_total = sum(self.outgoing.values())
-        median = "–" if self.handling_hours_median is None else f"{self.handling_hours_median} h"
-        return (
-            f"Documents: {inc_total} incoming ({self.cell_copies} delivered to cells; "
-            + ", ".join(f"{k} {v}" for k, v in sorted(self.incoming.items()))
-            + f"), {out_total} outgoing ("
-            + ", ".join(f"{k} {v}" for k, v in sorted(self.outgoing.items()))
-            + f"), {self.dossiers} dossiers, {self.reads} read receipts, median handling "
-            f"{median}; {self.seconds:.1f} s."
-        )
+        median = "–" if self.handling_hours_median is None else f"{self.handling_hours_median}"
+        return _(
+            "Documents: %(incoming)s incoming (%(copies)s delivered to cells), %(outgoing)s "
+            "outgoing, %(dossiers)s dossiers, %(reads)s read receipts, median handling time "
+            "%(median)s h; %(seconds).1f s."
+        ) % {
+            "incoming": sum(self.incoming.values()),
+            "copies": self.cell_copies,
+            "outgoing": sum(self.outgoing.values()),
+            "dossiers": self.dossiers,
+            "reads": self.reads,
+            "median": median,
+            "seconds": self.seconds,
+        }
 
 
 class Seeder(OutgoingSteps, IncomingSteps):

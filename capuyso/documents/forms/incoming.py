@@ -57,7 +57,9 @@ class IncomingForm(forms.Form):
     )
     secrecy = forms.ChoiceField(label=_("Secrecy"), choices=Secrecy.choices, required=False)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, required=False)
-    page_count = forms.IntegerField(label=_("Number of pages"), required=False, min_value=1, max_value=5000)
+    page_count = forms.IntegerField(
+        label=_("Number of pages"), required=False, min_value=1, max_value=5000
+    )
     due_date = forms.DateField(label=_("Due date"), required=False, widget=date_widget())
     paper_holder = forms.CharField(
         label=_("Paper copy held by"),

@@ -736,6 +736,25 @@ def outgoing_issue(
     registry = document.registry
     period = outgoing_period(registry, issue_date)
     sequence = document.doc_type.sequence_group or document.doc_type.abbreviation
+    if issue_date > timezone.localdate():
+        raise ValidationError({"issue_date": _("A document cannot be issued in the future.")})
+    latest = (
+        OutgoingDocument.objects.filter(registry=registry, period=period, number__isnull=False)
+        .filter(doc_type__abbreviation=document.doc_type.abbreviation)
+        .order_by("-number")
+        .values_list("issue_date", flat=True)
+        .first()
+    )
+    if latest is not None and issue_date < latest:
+        raise ValidationError(
+            {
+                "issue_date": _(
+                    "The previous number of this type was issued on %(date)s; a later number "
+                    "cannot carry an earlier date."
+                )
+                % {"date": latest.strftime("%d/%m/%Y")}
+            }
+        )
     written: list[str] = []
     try:
         number = next_number(registry, period=period, sequence=sequence)
@@ -912,10 +931,11 @@ def outgoing_cancel(*, actor, document: OutgoingDocument, reason: str, version=N
     )
     if before == Status.ISSUED:
         for delivered in IncomingDocument.objects.filter(source_recipient__document=document):
-            delivered.note = (
-                _("Revoked by the issuer on %(date)s: %(reason)s")
-                % {"date": timezone.localdate().strftime("%d/%m/%Y"), "reason": reason}
-            )[:255]
+            revoked = _("Revoked by the issuer on %(date)s: %(reason)s") % {
+                "date": timezone.localdate().strftime("%d/%m/%Y"),
+                "reason": reason,
+            }
+            delivered.note = (f"{revoked} — {delivered.note}" if delivered.note else revoked)[:255]
             delivered.save(update_fields=["note", "updated_at"])
     return document
 
