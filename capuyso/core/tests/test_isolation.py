@@ -74,10 +74,14 @@ def phu_cat_objects(cast):
     )
     Job.objects.create(committee=committee, owner=cast.clerk, kind="x", title="Việc bí mật")
     _documents(cast)
+    # Up to three objects of each kind: every route is tried with every code (GET and POST),
+    # so more of the same kind would only repeat the same checks.
     codes = set()
     for model in (Unit, Member, Grouping, Term, Position, Job, *DOCUMENT_MODELS):
-        codes.update(model.objects.filter(committee=committee).values_list("code", flat=True))
-    codes.update(User.objects.filter(committee=committee).values_list("code", flat=True))
+        rows = model.objects.filter(committee=committee).order_by("pk")
+        codes.update(rows.values_list("code", flat=True)[:3])
+    codes.update({cast.cell.code, cast.other_cell.code})
+    codes.update(User.objects.filter(committee=committee).values_list("code", flat=True)[:3])
     names = list(
         Unit.objects.filter(committee=committee, kind="cell").values_list("name", flat=True)
     )
