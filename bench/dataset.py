@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from bench import documents as bench_documents
 from capuyso.accounts import services as account_services
 from capuyso.accounts.models import User
 from capuyso.accounts.roles import TWO_FACTOR_ROLES, Role
@@ -42,12 +43,14 @@ SCALES = {
     "city": Scale("city", committees=126, members=400_000, cells=45),
 }
 
-# key -> username, role, where ("" committee-wide, "cell": the largest village cell)
+# key -> username, role, where ("" committee-wide, "cell": the largest village cell,
+# "office": the committee's Office)
 ACCOUNTS = {
     "secretary": ("bench-secretary", Role.COMMITTEE_SECRETARY, ""),
     "cell_secretary": ("bench-cell-secretary", Role.CELL_SECRETARY, "cell"),
     "member": ("bench-member", Role.MEMBER, "cell"),
     "admin": ("bench-admin", Role.TENANT_ADMIN, ""),
+    "clerk": ("bench-clerk", Role.CLERK, "office"),
 }
 
 
@@ -57,6 +60,8 @@ class Dataset:
     committee: Committee  # the committee the accounts belong to
     users: dict[str, User] = field(default_factory=dict)
     built_in_s: float | None = None  # None when reused
+    documents_build: dict | None = None  # the build.documents line; None when reused
+    picks: dict = field(default_factory=dict)  # objects scenarios open (bench/documents.py)
 
 
 def _main_slug(scale: Scale) -> str:
@@ -67,11 +72,17 @@ def ensure(scale: Scale, log=lambda message: None) -> Dataset:
     committee = Committee.objects.filter(slug=_main_slug(scale)).first()
     if committee is not None:
         log(f"reusing the {scale.name} dataset")
-        return _dataset(scale, committee, None)
-    started = time.monotonic()
-    with transaction.atomic():
-        committee = _build(scale, log)
-    return _dataset(scale, committee, time.monotonic() - started)
+        _add_missing_accounts(committee)
+        dataset = _dataset(scale, committee, None)
+    else:
+        started = time.monotonic()
+        with transaction.atomic():
+            committee = _build(scale, log)
+        dataset = _dataset(scale, committee, time.monotonic() - started)
+    # Documents come after the accounts, so a reused dataset gets them too.
+    dataset.documents_build = bench_documents.ensure(dataset, log)
+    dataset.picks.update(bench_documents.picks(dataset))
+    return dataset
 
 
 def _dataset(scale: Scale, committee: Committee, built_in: float | None) -> Dataset:
@@ -123,36 +134,55 @@ def _build(scale: Scale, log) -> Committee:
         log(f"{slug}: {len(built.units)} units, {built.members} members")
         if main is None:
             main = built
-    _accounts(main, city)
+    _accounts(main.committee, ACCOUNTS)
+    _city_viewer(city)
     return main.committee
 
 
-def _accounts(built: demo.BuiltCommittee, city: Committee) -> None:
-    cells = [
-        unit
-        for unit in built.units.values()
-        if unit.kind == Unit.Kind.CELL and unit.cell_kind == Unit.CellKind.VILLAGE
-    ]
+def _add_missing_accounts(committee: Committee) -> None:
+    """Accounts added to ACCOUNTS after a dataset was built (the reused one lacks them)."""
+    taken = set(
+        User.objects.filter(username__startswith="bench-").values_list("username", flat=True)
+    )
+    missing = {key: spec for key, spec in ACCOUNTS.items() if spec[0] not in taken}
+    if missing:
+        with transaction.atomic():
+            _accounts(committee, missing)
+
+
+def _accounts(committee: Committee, accounts: dict) -> None:
+    cells = Unit.objects.filter(
+        committee=committee, kind=Unit.Kind.CELL, cell_kind=Unit.CellKind.VILLAGE
+    )
     sizes = {
         cell: Member.objects.filter(cell=cell, status=Member.Status.FULL).count() for cell in cells
     }
-    cell = max(cells, key=lambda c: (sizes[c], -c.pk))
-    members = list(Member.objects.filter(cell=cell, status=Member.Status.FULL).order_by("pk")[:2])
-    for username, role, where in ACCOUNTS.values():
+    cell = max(sizes, key=lambda c: (sizes[c], -c.pk))
+    members = list(
+        Member.objects.filter(cell=cell, status=Member.Status.FULL, user__isnull=True).order_by(
+            "pk"
+        )[:2]
+    )
+    units = {
+        "cell": cell,
+        "office": Unit.objects.filter(committee=committee, kind=Unit.Kind.OFFICE).first(),
+    }
+    for username, role, where in accounts.values():
         member = members.pop(0) if where == "cell" and members else None
         user, _ = account_services.user_create(
             actor=None,
-            committee=built.committee,
+            committee=committee,
             username=username,
             full_name=member.full_name if member else username,
             member=member,
             must_change_password=False,
         )
-        account_services.position_assign(
-            actor=None, user=user, role=role, unit=cell if where == "cell" else None
-        )
+        account_services.position_assign(actor=None, user=user, role=role, unit=units.get(where))
         if role in TWO_FACTOR_ROLES:
             TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
+
+
+def _city_viewer(city: Committee) -> None:
     viewer, _ = account_services.user_create(
         actor=None,
         committee=city,

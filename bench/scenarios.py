@@ -46,3 +46,46 @@ register("org.cells.search", user="secretary", url="org:cells", query={"q": "don
 register("accounts.users", user="admin", url="accounts:users")
 register("api.units", user="secretary", url="/api/v1/units", api=True)
 register("api.users", user="admin", url="/api/v1/users", api=True)
+
+# Documents: the data and the objects these open come from bench/documents.py.
+register("documents.incoming.list", user="clerk", url="documents:incoming_list")
+register("documents.incoming.list.cell", user="cell_secretary", url="documents:incoming_list")
+register(
+    "documents.incoming.search.words",
+    user="clerk",
+    url="documents:incoming_list",
+    query={"q": "ke hoach chuyen doi so"},
+)
+register(
+    "documents.incoming.search.reference",
+    user="clerk",
+    url="documents:incoming_list",
+    query={"q": "09-KH"},
+)
+register(
+    "documents.incoming.search.diacritics",
+    user="clerk",
+    url="documents:incoming_list",
+    query={"q": "Đảng ủy"},
+)
+register(
+    "documents.incoming.filtered",
+    user="clerk",
+    url="documents:incoming_list",
+    query={"status": "open", "overdue": "1"},
+)
+register(
+    "documents.incoming.detail",
+    user="clerk",
+    url="documents:incoming_detail",
+    args=lambda ds: [ds.picks["incoming_detail"]],
+)
+register("documents.outgoing.list", user="clerk", url="documents:outgoing_list")
+register(
+    "documents.outgoing.detail",
+    user="clerk",
+    url="documents:outgoing_detail",
+    args=lambda ds: [ds.picks["outgoing_detail"]],
+)
+register("home.clerk", user="clerk", url="core:home")
+register("api.documents.incoming", user="clerk", url="/api/v1/documents/incoming", api=True)

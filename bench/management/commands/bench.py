@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from bench import dataset as datasets
-from bench import runner
+from bench import documents, runner
 
 BENCH_PG_DATABASE = "capuyso_bench"
 
@@ -42,7 +42,11 @@ class Command(BaseCommand):
         dataset = datasets.ensure(chosen, log=self._log)
         if dataset.built_in_s is not None:
             self._emit({"name": f"build.{scale}", "seconds": round(dataset.built_in_s, 1)})
+        if dataset.documents_build is not None:
+            self._emit(dataset.documents_build)
         for line in runner.run(dataset, n=n, only=only):
+            self._emit(line)
+        for line in documents.measure(dataset, only=only, n=n):
             self._emit(line)
 
     def _emit(self, line: dict) -> None:
