@@ -271,6 +271,7 @@ def incoming_list(request, filters: Query[IncomingQuery], page: Query[PageParams
             overdue=filters.overdue,
             year=filters.year,
         ),
+        committee_id=user.committee_id,
     )
     if filters.type.strip():
         abbreviation = unicodedata.normalize("NFC", filters.type.strip())
@@ -498,6 +499,7 @@ def outgoing_list(request, filters: Query[OutgoingQuery], page: Query[PageParams
             signer=str(filters.signer) if filters.signer else "",
             year=filters.year,
         ),
+        committee_id=user.committee_id,
     )
     if filters.type.strip():
         abbreviation = unicodedata.normalize("NFC", filters.type.strip())

@@ -51,9 +51,14 @@ def index(kind: str, document) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT OR REPLACE INTO {TABLES[kind]}(rowid, body, issuer) "  # noqa: S608
-            "VALUES (%s, %s, %s)",
-            [document.pk, document.search_folded, _issuer_text(kind, document)],
+            f"INSERT OR REPLACE INTO {TABLES[kind]}(rowid, body, issuer, tenant) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s)",
+            [
+                document.pk,
+                document.search_folded,
+                _issuer_text(kind, document),
+                tenant_token(document.committee_id),
+            ],
         )
 
 
@@ -64,16 +69,60 @@ def rebuild(kind: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TABLES[kind]}")  # noqa: S608
         cursor.execute(
-            f"SELECT id, search_folded, {ISSUER_SQL[kind]} FROM {SOURCES[kind]} d"  # noqa: S608
+            f"SELECT id, search_folded, {ISSUER_SQL[kind]}, committee_id "  # noqa: S608
+            f"FROM {SOURCES[kind]} d"
         )
-        rows = [(pk, body, fold(issuer)) for pk, body, issuer in cursor.fetchall()]
+        rows = [
+            (pk, body, fold(issuer), tenant_token(committee))
+            for pk, body, issuer, committee in cursor.fetchall()
+        ]
         cursor.executemany(
-            f"INSERT INTO {TABLES[kind]}(rowid, body, issuer) VALUES (%s, %s, %s)",  # noqa: S608
+            f"INSERT INTO {TABLES[kind]}(rowid, body, issuer, tenant) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s)",
             rows,
         )
 
 
-def condition(kind: str, query: str, *, issuer_only: bool = False) -> Q | None:
+def tenant_token(committee_id) -> str:
+    """Each row carries its committee as a token, so a match never crosses tenants."""
+    return f"c{committee_id}"
+
+
+def reference_or_text(kind: str, folded: str, committee_id, *, newest: int | None = None) -> Q:
+    """Documents whose reference starts with `folded` ("09-kh" → "09-KH/ĐU") or whose text
+    holds every word of it. On SQLite both halves are one UNION of index lookups (an OR of
+    the two would make SQLite scan the whole table). With `newest`, only that many of the
+    most recent text matches are taken: for a list ordered newest first and capped anyway,
+    this keeps a very common word from costing a pass over the whole registry."""
+    upper = folded + "\U0010ffff"
+    words = tokens(folded)
+    if uses_fts() and words:
+        table, source = TABLES[kind], SOURCES[kind]
+        match = f'tenant : "{tenant_token(committee_id)}" AND ({_match(words)})'
+        text = f"SELECT rowid FROM {table} WHERE {table} MATCH %s"  # noqa: S608
+        if newest:
+            text = f"SELECT rowid FROM ({text} ORDER BY rowid DESC LIMIT {int(newest)})"  # noqa: S608
+        return Q(
+            pk__in=RawSQL(  # noqa: S611 (bound parameters; table names from TABLES)
+                f"SELECT id FROM {source} WHERE reference_folded >= %s "  # noqa: S608
+                f"AND reference_folded < %s UNION {text}",
+                [folded, upper, match],
+            )
+        )
+    reference = Q(reference_folded__gte=folded, reference_folded__lt=upper)
+    text = condition(kind, folded, committee_id)
+    return reference | text if text is not None else reference
+
+
+def _match(words: list[str]) -> str:
+    """Every word must be there; only the last one may be unfinished (search as you type),
+    which keeps common short words from matching half the registry as prefixes."""
+    quoted = [f'"{word}"' for word in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def condition(kind: str, query: str, committee_id, *, issuer_only: bool = False) -> Q | None:
     """A filter matching documents whose folded text (or issuer, with `issuer_only`) contains
     every word of `query`: as a word prefix on SQLite, as a substring on PostgreSQL.
     None when the query has no word."""
@@ -81,9 +130,10 @@ def condition(kind: str, query: str, *, issuer_only: bool = False) -> Q | None:
     if not words:
         return None
     if uses_fts():
-        match = " ".join(f'"{word}"*' for word in words)
+        match = _match(words)
         if issuer_only:
             match = f"issuer : ({match})"
+        match = f'tenant : "{tenant_token(committee_id)}" AND ({match})'
         return Q(
             pk__in=RawSQL(  # noqa: S611 (bound parameter; table name from TABLES)
                 f"SELECT rowid FROM {TABLES[kind]} WHERE {TABLES[kind]} MATCH %s",  # noqa: S608

@@ -15,7 +15,7 @@ def create(apps, schema_editor):
             for table in TABLES:
                 cursor.execute(
                     f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} "
-                    "USING fts5(body, issuer, tokenize='unicode61')"
+                    "USING fts5(body, issuer, tenant, tokenize='unicode61')"
                 )
             # Existing rows (none on a new install) are indexed by `rebuild`.
             from capuyso.documents.search import rebuild

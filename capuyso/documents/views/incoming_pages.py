@@ -8,7 +8,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from capuyso.accounts.permissions import access_for
 from capuyso.accounts.roles import Action
 from capuyso.core.forms import add_service_errors
+from capuyso.core.pagination import CappedPaginator
 from capuyso.documents import files as doc_files
 from capuyso.documents import selectors
 from capuyso.documents.access import is_handler, may
@@ -76,25 +76,35 @@ def incoming_list(request):
     if not access_for(request.user).has(Action.DOCUMENTS_VIEW):
         raise PermissionDenied
     filters = _filters(request)
-    documents = selectors.filter_incoming(selectors.incoming_for_user(request.user), filters)
+    access = access_for(request.user)
+    documents = selectors.filter_incoming(
+        selectors.incoming_for_user(request.user),
+        filters,
+        committee_id=request.user.committee_id,
+        whole_committee=access.committee_wide(Action.DOCUMENTS_VIEW),
+    )
     documents = documents.select_related("doc_type", "receiving_unit").order_by(
         "-received_at", "-pk"
     )
-    page = Paginator(documents, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(documents, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
-    committee_id = request.user.committee_id
-    units, users = selectors.handler_options(committee_id)
     context = {
         "page": page,
         "filters": filters,
         "query_string": params.urlencode(),
+        "today": timezone.localdate(),
+    }
+    if request.htmx:  # the table only: no filter choices to build
+        return render(request, "documents/incoming_list.html#incoming-table", context)
+    committee_id = request.user.committee_id
+    units, users = selectors.handler_options(committee_id)
+    context |= {
         "statuses": IncomingDocument.Status.choices,
         "urgencies": Urgency.choices[1:],
         "doc_types": selectors.document_types_for(committee_id),
         "units": units,
         "handlers": users,
-        "today": timezone.localdate(),
         "can_register": access_for(request.user).has(Action.DOCUMENTS_REGISTER),
         "can_delegate": any(
             access_for(request.user).committee_wide(action)
@@ -105,12 +115,7 @@ def incoming_list(request):
             )
         ),
     }
-    template = (
-        "documents/incoming_list.html#incoming-table"
-        if request.htmx
-        else "documents/incoming_list.html"
-    )
-    return render(request, template, context)
+    return render(request, "documents/incoming_list.html", context)
 
 
 def _registration_context(request, form, *, metadata=None, duplicate=None, staged=()):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_POST
 from capuyso.accounts.permissions import access_for
 from capuyso.accounts.roles import Action
 from capuyso.core.forms import add_service_errors
+from capuyso.core.pagination import CappedPaginator
 from capuyso.documents import selectors
 from capuyso.documents.access import may
 from capuyso.documents.forms.outgoing import (
@@ -69,11 +69,16 @@ def outgoing_list(request):
     form = OutgoingFilterForm(request.GET or None, doc_types=doc_types, units=units)
     filters = selectors.OutgoingFilters(**form.values())
     documents = (
-        selectors.filter_outgoing(selectors.outgoing_for_user(user), filters)
+        selectors.filter_outgoing(
+            selectors.outgoing_for_user(user),
+            filters,
+            committee_id=user.committee_id,
+            whole_committee=access.committee_wide(Action.DOCUMENTS_VIEW),
+        )
         .select_related("doc_type", "issuing_unit", "signer")
         .order_by("-created_at", "-pk")
     )
-    page = Paginator(documents, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(documents, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
     context = {
