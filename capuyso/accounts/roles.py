@@ -61,8 +61,9 @@ class Action(models.TextChoices):
     DOCUMENTS_DRAFT = "documents.draft", _("Draft outgoing documents")
     DOCUMENTS_APPROVE = "documents.approve", _("Approve outgoing documents for signing")
     DOCUMENTS_ISSUE = "documents.issue", _("Number, issue and dispatch documents")
-    DOCUMENTS_CONFIGURE = "documents.configure", _(
-        "Manage document types, issuers, templates and registries"
+    DOCUMENTS_CONFIGURE = (
+        "documents.configure",
+        _("Manage document types, issuers, templates and registries"),
     )
 
 
