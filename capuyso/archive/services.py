@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from capuyso.accounts.permissions import access_for
@@ -40,15 +40,21 @@ def dossier_create(*, actor, file_number: str, title: str, year: int, unit=None)
         raise ValidationError(
             {"file_number": _("This number is already used in the file list of that year.")}
         )
-    dossier = Dossier.objects.create(
-        committee_id=access.committee_id,
-        file_number=file_number,
-        title=title,
-        title_folded=fold(title),
-        year=year,
-        unit=unit,
-        created_by=actor,
-    )
+    try:
+        with transaction.atomic():
+            dossier = Dossier.objects.create(
+                committee_id=access.committee_id,
+                file_number=file_number,
+                title=title,
+                title_folded=fold(title),
+                year=year,
+                unit=unit,
+                created_by=actor,
+            )
+    except IntegrityError as exc:  # created by someone else at the same moment
+        raise ValidationError(
+            {"file_number": _("This number is already used in the file list of that year.")}
+        ) from exc
     audit_record(
         actor=actor, verb=Verb.CREATE, obj=dossier, changes=created(dossier, DOSSIER_FIELDS)
     )

@@ -25,9 +25,8 @@ def dossier_list(request):
         raise PermissionDenied
     year = request.GET.get("year", "")
     query = request.GET.get("q", "").strip()[:100]
-    dossiers = dossiers_for_user(
-        request.user, year=int(year) if year.isdigit() else None, query=query
-    )
+    valid_year = year.isascii() and year.isdigit() and len(year) == 4
+    dossiers = dossiers_for_user(request.user, year=int(year) if valid_year else None, query=query)
     page = Paginator(dossiers, 50).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)

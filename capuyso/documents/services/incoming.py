@@ -386,7 +386,9 @@ def incoming_update(*, actor, document: IncomingDocument, version: int | None, *
     if secrecy not in CLASSIFIED and not summary.strip():
         raise ValidationError({"summary": _("Enter the summary (trích yếu).")})
     if "reference" in values:
-        values["reference"] = " ".join(values["reference"].split()).removeprefix("Số ").strip()
+        values["reference"] = (
+            " ".join(values["reference"].split()).removeprefix("Số ").removeprefix("số ").strip()
+        )
     _check_lengths(**{k: v for k, v in values.items() if k in LENGTHS and isinstance(v, str)})
     if values.get("issuer") is not None and not values.get("issuer_name"):
         values["issuer_name"] = values["issuer"].name

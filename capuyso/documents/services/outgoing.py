@@ -452,6 +452,19 @@ def outgoing_update(
     }
     if set(values) - allowed:
         raise ValueError(set(values) - allowed)
+    if (
+        values.get("secrecy") in CLASSIFIED
+        and document.secrecy not in CLASSIFIED
+        and document.versions.exists()
+    ):
+        raise ValidationError(
+            {
+                "secrecy": _(
+                    "This draft's content is already on the platform, so it cannot become "
+                    "classified. Cancel it and draft the classified document off-line."
+                )
+            }
+        )
     for field, value in values.items():
         setattr(document, field, value)
     _check_fields(
@@ -825,7 +838,7 @@ def _dispatch(document: OutgoingDocument, actor, written) -> None:
     now = timezone.now()
     source = issued_file(document)
     for recipient in document.recipients.select_related("unit", "target_committee"):
-        if recipient.method != OutgoingRecipient.Method.PLATFORM:
+        if recipient.method != OutgoingRecipient.Method.PLATFORM or document.secrecy in CLASSIFIED:
             recipient.sent_at = now
             recipient.save(update_fields=["sent_at", "updated_at"])
             continue

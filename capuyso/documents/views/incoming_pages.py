@@ -67,7 +67,7 @@ def _filters(request) -> selectors.IncomingFilters:
         received_to=_date(get.get("to", "")),
         due_before=_date(get.get("due_before", "")),
         overdue=get.get("overdue") == "1",
-        year=int(year) if year.isdigit() else None,
+        year=int(year) if year.isascii() and year.isdigit() and len(year) == 4 else None,
     )
 
 
