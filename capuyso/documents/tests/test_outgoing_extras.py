@@ -47,3 +47,21 @@ def test_ultra_secret_outgoing_keeps_no_summary(cast):
     assert stub.summary == "" and not stub.versions.exists()
     with pytest.raises(ValidationError):
         outgoing_create(actor=cast.clerk, doc_type=doc_type(cast.committee), summary="")
+
+
+def test_a_draft_with_content_cannot_become_classified(cast):
+    from capuyso.documents.services.outgoing import outgoing_update
+
+    draft = outgoing_create(
+        actor=cast.clerk, doc_type=doc_type(cast.committee), summary="Kế hoạch", body="Nội dung"
+    )
+    with pytest.raises(ValidationError) as caught:
+        outgoing_update(actor=cast.clerk, document=draft, version=draft.version, secrecy="mat")
+    assert "secrecy" in caught.value.message_dict
+
+
+def test_odd_year_parameters_do_not_crash_lists(cast, client_for):
+    client = client_for(cast.clerk)
+    for year in ("²", "99999999999999999999", "abc"):
+        assert client.get(reverse("documents:incoming_list"), {"year": year}).status_code == 200
+        assert client.get(reverse("archive:dossiers"), {"year": year}).status_code == 200
