@@ -350,10 +350,31 @@ class RecipientRow:
 def distribution_for(document: OutgoingDocument) -> list[RecipientRow]:
     """One row per recipient: delivered copy, who first opened it and when."""
     rows = []
+    # Only what the table shows: a dispatch to every cell is ~60 rows, each with its copy.
     recipients = list(
-        document.recipients.select_related("unit", "target_committee", "delivered").order_by(
-            "method", "name"
+        document.recipients.select_related("unit", "target_committee", "delivered")
+        .only(
+            "id",
+            "code",
+            "committee_id",
+            "document_id",
+            "name",
+            "method",
+            "sent_at",
+            "last_reminded_at",
+            "unit__id",
+            "unit__name",
+            "unit__code",
+            "target_committee__id",
+            "target_committee__name",
+            "delivered__id",
+            "delivered__code",
+            "delivered__committee_id",
+            "delivered__arrival_number",
+            "delivered__year",
+            "delivered__source_recipient_id",
         )
+        .order_by("method", "name")
     )
     delivered_ids = [
         r.delivered.pk for r in recipients if getattr(r, "delivered", None) is not None
@@ -362,6 +383,7 @@ def distribution_for(document: OutgoingDocument) -> list[RecipientRow]:
     for read in (
         DocumentRead.objects.filter(document_id__in=delivered_ids)
         .select_related("user")
+        .only("document_id", "first_opened_at", "user__id", "user__full_name")
         .order_by("first_opened_at")
     ):
         reads.setdefault(read.document_id, []).append(read)
