@@ -347,3 +347,21 @@ def test_files_are_served_only_with_permission_and_intact(cast, client_for):
     with default_storage.open(stored.file.name, "wb") as handle:
         handle.write(b"%PDF-1.7 altered")
     assert client_for(cast.clerk).get(url).status_code == 409
+
+
+def test_prefill_works_before_anything_else_is_typed(cast, client_for):
+    from capuyso.documents.tests.extract_corpus import build_corpus
+
+    pdf, expected = next(
+        (pdf, exp) for pdf, exp in build_corpus() if exp.get("reference", "").endswith("/TU")
+    )
+    upload = SimpleUploadedFile("tu.pdf", pdf, content_type="application/pdf")
+    response = client_for(cast.clerk).post(
+        reverse("documents:incoming_new"),
+        {"action": "prefill", "files": [upload], "submit_token": str(uuid.uuid4())},
+    )
+    form = response.context["form"]
+    assert form.initial["reference"] == expected["reference"]
+    assert form.initial["doc_type"]  # the type was recognised and chosen
+    assert form.initial["pending_files"]
+    assert not IncomingDocument.objects.exists()

@@ -144,12 +144,13 @@ def incoming_new(request):
     )
     if request.method != "POST":
         return render(request, "documents/incoming_new.html", _registration_context(request, form))
+    if request.POST.get("action") == "prefill":
+        # Reading the PDF comes first: the other fields may still be empty.
+        return _prefill(request, form, registry_units, doc_types)
     if not form.is_valid():
         return render(request, "documents/incoming_new.html", _registration_context(request, form))
     data = form.cleaned_data
     staged = selectors.staged_files_for(user, form.pending_codes())
-    if request.POST.get("action") == "prefill":
-        return _prefill(request, form, registry_units, doc_types, staged)
     unit = next(
         (u for u in registry_units if str(u.code) == data["receiving_unit"]), registry_units[0]
     )
@@ -192,10 +193,14 @@ def incoming_new(request):
     return redirect("documents:incoming_detail", document.code)
 
 
-def _prefill(request, form, registry_units, doc_types, staged):
-    """Keep the uploaded PDF and fill the form from its text layer for the clerk to check."""
+def _prefill(request, form, registry_units, doc_types):
+    """Keep the uploaded PDF and fill the form from its text layer for the clerk to check.
+    Works on whatever the clerk has typed so far; nothing else is validated yet."""
     user = request.user
-    uploads = form.cleaned_data["files"]
+    form.is_valid()  # cleans what it can, for pending_files and the uploads
+    form.errors.clear()
+    staged = selectors.staged_files_for(user, form.pending_codes())
+    uploads = form.cleaned_data.get("files") or []
     if not uploads:
         form.add_error("files", _("Choose the PDF to read the details from."))
         context = _registration_context(request, form, staged=staged)
@@ -213,8 +218,11 @@ def _prefill(request, form, registry_units, doc_types, staged):
         add_service_errors(form, ValidationError({"files": exc.messages}))
         context = _registration_context(request, form, staged=staged)
         return render(request, "documents/incoming_new.html", context)
-    values = {k: v for k, v in form.cleaned_data.items() if k not in ("files", "pending_files")}
-    values["receiving_unit"] = form.cleaned_data["receiving_unit"]
+    values = {
+        name: request.POST.get(name, "")
+        for name in form.fields
+        if name not in ("files", "pending_files", "confirm_duplicate")
+    }
     values["pending_files"] = ",".join(str(s.code) for s in staged)
     values["channel"] = "upload" if values.get("channel") == "paper" else values.get("channel")
     if metadata is not None:
