@@ -66,3 +66,13 @@ def is_handler(user, assignment) -> bool:
     if assignment.user_id is not None:
         return assignment.user_id == user.pk
     return assignment.unit_id in position_unit_ids(user)
+
+
+def active_delegations(scope: str, *, on=None):
+    """Delegations of `scope` in force on `on` (today by default), not revoked."""
+    from capuyso.documents.models import Delegation
+
+    on = on or timezone.localdate()
+    return Delegation.objects.filter(
+        scope=scope, starts_on__lte=on, ends_on__gte=on, revoked_at__isnull=True
+    )

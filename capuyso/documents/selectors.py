@@ -17,7 +17,7 @@ from capuyso.accounts.permissions import access_for
 from capuyso.accounts.roles import Action
 from capuyso.core.text import fold
 from capuyso.documents import search
-from capuyso.documents.access import position_unit_ids
+from capuyso.documents.access import active_delegations, position_unit_ids
 from capuyso.documents.models import (
     Assignment,
     DocumentRead,
@@ -278,13 +278,9 @@ def work_for_user(user, *, limit: int = 20) -> list[WorkItem]:
             )
         )
     principals = [user.pk] + list(
-        Delegation.objects.filter(
-            delegate=user,
-            scope=Delegation.Scope.DIRECTION,
-            starts_on__lte=today,
-            ends_on__gte=today,
-            revoked_at__isnull=True,
-        ).values_list("grantor_id", flat=True)
+        active_delegations(Delegation.Scope.DIRECTION, on=today)
+        .filter(delegate=user)
+        .values_list("grantor_id", flat=True)
     )
     waiting = IncomingDocument.objects.filter(
         committee_id=user.committee_id,
@@ -303,13 +299,9 @@ def work_for_user(user, *, limit: int = 20) -> list[WorkItem]:
         for d in waiting
     )
     signing_for = [user.pk] + list(
-        Delegation.objects.filter(
-            delegate=user,
-            scope=Delegation.Scope.SIGNING,
-            starts_on__lte=today,
-            ends_on__gte=today,
-            revoked_at__isnull=True,
-        ).values_list("grantor_id", flat=True)
+        active_delegations(Delegation.Scope.SIGNING, on=today)
+        .filter(delegate=user)
+        .values_list("grantor_id", flat=True)
     )
     to_approve = OutgoingDocument.objects.filter(
         committee_id=user.committee_id,

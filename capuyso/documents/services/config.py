@@ -489,12 +489,6 @@ def delegation_revoke(*, actor, delegation: Delegation) -> Delegation:
 
 def acting_for(actor, principal, scope: str, *, on: dt.date | None = None) -> bool:
     """True when `actor` holds an active delegation of `scope` from `principal`."""
-    on = on or timezone.localdate()
-    return Delegation.objects.filter(
-        grantor=principal,
-        delegate=actor,
-        scope=scope,
-        starts_on__lte=on,
-        ends_on__gte=on,
-        revoked_at__isnull=True,
-    ).exists()
+    from capuyso.documents.access import active_delegations
+
+    return active_delegations(scope, on=on).filter(grantor=principal, delegate=actor).exists()

@@ -15,6 +15,7 @@ from capuyso.accounts.permissions import access_for
 from capuyso.accounts.roles import Action
 from capuyso.audit.services import Verb, audit_record
 from capuyso.documents.access import (
+    active_delegations,
     holders,
     is_handler,
     may,
@@ -85,16 +86,11 @@ def incoming_submit(*, actor, document: IncomingDocument, leader, version: int |
     )
     recipients = [leader]
     # A deputy acting for the leader sees it too.
-    today = timezone.localdate()
     recipients += [
         d.delegate
-        for d in Delegation.objects.filter(
-            grantor=leader,
-            scope=Delegation.Scope.DIRECTION,
-            starts_on__lte=today,
-            ends_on__gte=today,
-            revoked_at__isnull=True,
-        ).select_related("delegate")
+        for d in active_delegations(Delegation.Scope.DIRECTION)
+        .filter(grantor=leader)
+        .select_related("delegate")
     ]
     notify(
         users=recipients,

@@ -18,7 +18,13 @@ from capuyso.audit.services import Verb, audit_record, created
 from capuyso.core.text import fold
 from capuyso.documents import files as doc_files
 from capuyso.documents import search
-from capuyso.documents.access import holders, may, roles_with, unit_registrars
+from capuyso.documents.access import (
+    active_delegations,
+    holders,
+    may,
+    roles_with,
+    unit_registrars,
+)
 from capuyso.documents.layout import PartyLayout, format_reference, render_docx
 from capuyso.documents.models import (
     CLASSIFIED,
@@ -36,6 +42,7 @@ from capuyso.documents.models import (
     StoredFile,
     Urgency,
 )
+from capuyso.documents.services._incoming_common import _check_stale
 from capuyso.documents.services.config import (
     acting_for,
     active_types,
@@ -78,17 +85,6 @@ def _event(document, kind, actor, *, text="", on_behalf_of=None, **data):
         text=text,
         data=data,
     )
-
-
-def _check_stale(document, version) -> None:
-    if version is not None and int(version) != document.version:
-        raise ValidationError(
-            _(
-                "Someone else changed this document while you were editing it. "
-                "Reload the page to see their changes, then make yours again."
-            ),
-            code="stale",
-        )
 
 
 def _search_text(document: OutgoingDocument) -> str:
@@ -611,16 +607,11 @@ def outgoing_send_for_approval(*, actor, document: OutgoingDocument, version=Non
     document.save(update_fields=["status", "version", "updated_at"])
     _event(document, DocumentEvent.Kind.SENT_FOR_APPROVAL, actor, text=document.signer.full_name)
     principal = [document.signer]
-    today = timezone.localdate()
     principal += [
         d.delegate
-        for d in Delegation.objects.filter(
-            grantor=document.signer,
-            scope=Delegation.Scope.SIGNING,
-            starts_on__lte=today,
-            ends_on__gte=today,
-            revoked_at__isnull=True,
-        ).select_related("delegate")
+        for d in active_delegations(Delegation.Scope.SIGNING)
+        .filter(grantor=document.signer)
+        .select_related("delegate")
     ]
     notify(
         users=principal,
