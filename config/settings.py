@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "capuyso.archive",
     "capuyso.notifications",
     "capuyso.documents",
+    "capuyso.signing",
     "capuyso.api",
     "bench",
 ]
@@ -282,5 +283,20 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("CAPUYSO_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # pyHanko logs every untrusted chain with a traceback; the report carries it instead.
+        "pyhanko": {"level": "CRITICAL"},
+        "pyhanko_certvalidator": {"level": "CRITICAL"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
+
+# --- Digital signatures (signing app) ---------------------------------------------------
+# The PKCS#11 module of the signing tokens (the cipher-committee CA's driver, or SoftHSM2 in
+# tests). The token must be reachable from this server (an HSM or a token on the server).
+SIGNING_PKCS11_MODULE = env_str("CAPUYSO_PKCS11_MODULE", "")
+# LibreOffice's `soffice` for DOCX → PDF; empty means "find it on PATH".
+SIGNING_SOFFICE = env_str("CAPUYSO_SOFFICE", "")
+# How long the app waits for a remote signer's answer to each HTTP call, in seconds.
+SIGNING_REMOTE_TIMEOUT = env_int("CAPUYSO_SIGNING_REMOTE_TIMEOUT", 10)

@@ -690,7 +690,12 @@ def outgoing_return(*, actor, document: OutgoingDocument, comment: str, version=
 
 @transaction.atomic
 def outgoing_attach_signature(
-    *, actor, document: OutgoingDocument, signed_pdf: doc_files.CheckedFile, level: str
+    *,
+    actor,
+    document: OutgoingDocument,
+    signed_pdf: doc_files.CheckedFile,
+    level: str,
+    written: list | None = None,
 ) -> OutgoingDocument:
     """The seam the signing step fills: record the signed PDF and the PAdES level reached.
 
@@ -705,6 +710,7 @@ def outgoing_attach_signature(
         checked=signed_pdf,
         purpose=StoredFile.Purpose.ISSUED,
         actor=actor,
+        written=written,
     )
     document.signed_file = stored
     document.signature_level = level
@@ -724,11 +730,18 @@ def outgoing_attach_signature(
 
 @transaction.atomic
 def outgoing_issue(
-    *, actor, document: OutgoingDocument, version=None, issue_date: dt.date | None = None
+    *,
+    actor,
+    document: OutgoingDocument,
+    version=None,
+    issue_date: dt.date | None = None,
+    finalize=None,
 ) -> OutgoingDocument:
     """Number the approved document from its registry, stamp the date, and dispatch it.
 
     The number is taken in this transaction: if anything fails, no number is used.
+    `finalize(document, written)`, when given, runs once the number and date are set and
+    before dispatch: the signing app stamps them into the signed PDF and adds the seal there.
     """
     document = OutgoingDocument.objects.select_for_update().get(pk=document.pk)
     _check_stale(document, version)
@@ -788,6 +801,8 @@ def outgoing_issue(
                 note=_("Issued copy, numbered %(reference)s") % {"reference": document.reference},
                 author=actor,
             )
+        if finalize is not None:
+            finalize(document, written)
         _event(document, DocumentEvent.Kind.ISSUED, actor, reference=document.reference)
         audit_record(
             actor=actor,

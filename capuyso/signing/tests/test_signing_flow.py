@@ -1,0 +1,199 @@
+"""The signing journey of an outgoing document, through the services, with real keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from capuyso.documents import files as doc_files
+from capuyso.documents.services import outgoing as out_svc
+from capuyso.documents.tests.factories import pdf_bytes
+from capuyso.documents.tests.test_outgoing_services import draft
+from capuyso.signing import convert, pdf, services
+from capuyso.signing.models import Credential, Signature, SigningFile
+
+pytestmark = pytest.mark.django_db
+
+PASS = "mat-khau-1"
+
+
+def _p12(identity):
+    return identity.pkcs12(PASS)
+
+
+@pytest.fixture
+def trusted(cast, dev_pki):
+    services.trust_anchor_add(
+        actor=cast.admin, committee=cast.committee, data=dev_pki.root.cert_pem()
+    )
+    services.trust_anchor_add(
+        actor=cast.admin, committee=cast.committee, data=dev_pki.intermediate.cert_pem()
+    )
+    return dev_pki
+
+
+def register_p12(cast, user, identity, *, purpose=Credential.Purpose.PERSONAL):
+    credential, warnings = services.credential_register(
+        actor=user,
+        committee=cast.committee,
+        spec=services.NewCredential(
+            kind=Credential.Kind.PKCS12, purpose=purpose, pkcs12=_p12(identity), passphrase=PASS
+        ),
+    )
+    return credential
+
+
+@pytest.fixture
+def keys_ready(cast, trusted):
+    signer = register_p12(cast, cast.secretary, trusted.issue("Nguyễn Văn Bình"))
+    seal = register_p12(
+        cast,
+        cast.clerk,
+        trusted.issue("Đảng ủy xã Phú Cát", organization="Đảng ủy xã Phú Cát"),
+        purpose=Credential.Purpose.SEAL,
+    )
+    initial = register_p12(cast, cast.clerk, trusted.issue("Đỗ Thị Lan"))
+    return signer, seal, initial
+
+
+def approved(cast):
+    document = draft(cast)
+    return out_svc.outgoing_approve(actor=cast.secretary, document=document)
+
+
+def prepared(cast, document):
+    if convert.available():
+        return services.prepare_signing_file(actor=cast.clerk, document=document)
+    return services.prepare_signing_file(
+        actor=cast.clerk, document=document, upload=pdf_bytes("Số      -KH/ĐU")
+    )
+
+
+def test_initial_signature_seal_and_number_all_validate(cast, keys_ready, tmp_path):
+    signer, seal, initial = keys_ready
+    document = approved(cast)
+    signing_file = prepared(cast, document)
+    services.sign_document(
+        actor=cast.clerk, document=document, role="initial", credential=initial, secret=PASS
+    )
+    services.sign_document(
+        actor=cast.secretary, document=document, role="signer", credential=signer, secret=PASS
+    )
+    document.refresh_from_db()
+    assert document.signature_level == pdf.LEVEL_B_B
+    issued = services.issue_signed(
+        actor=cast.clerk, document=document, credential=seal, secret=PASS, version=None
+    )
+    issued.refresh_from_db()
+    assert issued.reference.startswith("01-KH/")
+    data = doc_files.read_verified(issued.signed_file)
+    report = services.verify_bytes(data, cast.committee)
+    assert report["verdict"] == "valid", report
+    assert [s["field"] for s in report["signatures"]] == [
+        "capuyso_ky_nhay",
+        "capuyso_chu_ky",
+        "capuyso_con_dau",
+    ]
+    assert list(Signature.objects.filter(document=document).values_list("role", flat=True)) == [
+        "initial",
+        "signer",
+        "seal",
+    ]
+    signing_file.refresh_from_db()
+    if signing_file.has_number_fields:
+        reader = PdfFileReader(io.BytesIO(data))
+        values = {
+            str(f.get_object()["/T"]): str(f.get_object().get("/V"))
+            for f in reader.root["/AcroForm"]["/Fields"]
+        }
+        assert values[pdf.NUMBER_FIELD] == f"Số {issued.reference}"
+        assert "tháng" in values[pdf.DATE_FIELD]
+    # pyHanko's own validator agrees.
+    target = tmp_path / "signed.pdf"
+    target.write_bytes(data)
+    root = tmp_path / "root.pem"
+    root.write_bytes(trusted_root_pem(cast))
+    result = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "pyhanko"),
+            "sign",
+            "validate",
+            "--executive-summary",
+            "--no-revocation-check",
+            "--trust-replace",
+            "--trust",
+            str(root),
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [line for line in result.stdout.splitlines() if line.strip()]
+    assert len(lines) == 3 and all("VALID" in line and "INVALID" not in line for line in lines), (
+        lines
+    )
+
+
+def trusted_root_pem(cast) -> bytes:
+    from asn1crypto import pem
+
+    return pem.armor("CERTIFICATE", services.trust_store(cast.committee).roots[0].dump())
+
+
+def test_wrong_passphrase_changes_nothing(cast, keys_ready):
+    signer, _seal, _initial = keys_ready
+    document = approved(cast)
+    signing_file = prepared(cast, document)
+    with pytest.raises(ValidationError) as caught:
+        services.sign_document(
+            actor=cast.secretary, document=document, role="signer", credential=signer, secret="sai"
+        )
+    assert "secret" in caught.value.message_dict
+    document.refresh_from_db()
+    assert document.signed_file_id is None
+    assert not Signature.objects.filter(document=document).exists()
+    assert SigningFile.objects.get(pk=signing_file.pk).current_id == signing_file.current_id
+
+
+def test_certificate_of_someone_else_is_refused(cast, trusted):
+    with pytest.raises(ValidationError):
+        register_p12(cast, cast.secretary, trusted.issue("Trần Thị Hạnh"))
+
+
+def test_expired_and_soon_expiring_certificates(cast, trusted):
+    now = dt.datetime.now(dt.UTC)
+    with pytest.raises(ValidationError):
+        register_p12(
+            cast,
+            cast.secretary,
+            trusted.issue("Nguyễn Văn Bình", not_before=now - dt.timedelta(days=400), days=30),
+        )
+    _credential, warnings = services.credential_register(
+        actor=cast.secretary,
+        committee=cast.committee,
+        spec=services.NewCredential(
+            kind=Credential.Kind.PKCS12,
+            pkcs12=_p12(trusted.issue("Nguyễn Văn Bình", days=10)),
+            passphrase=PASS,
+        ),
+    )
+    assert warnings
+
+
+def test_only_the_signer_signs(cast, keys_ready):
+    _signer, _seal, initial = keys_ready
+    document = approved(cast)
+    prepared(cast, document)
+    with pytest.raises(Exception):  # noqa: B017 - PermissionDenied
+        services.sign_document(
+            actor=cast.clerk, document=document, role="signer", credential=initial, secret=PASS
+        )
