@@ -241,3 +241,46 @@ class Verification(TenantModel):
         ordering = ["-created_at"]
         verbose_name = _("signature check")
         verbose_name_plural = _("signature checks")
+
+
+class ElectronicCopy(TenantModel):
+    """A copy (sao y, sao lục, trích sao) of a signed PDF, signed by the copying body.
+
+    The source stays byte for byte; the copy is the source plus one incremental signature
+    whose stamp sits at the top right of page 1: copy type, copying body, ISO 8601 time.
+    """
+
+    class Kind(models.TextChoices):
+        TRUE_COPY = "sao_y", _("True copy (sao y)")
+        REPRODUCTION = "sao_luc", _("Reproduction (sao lục)")
+        EXTRACT = "trich_sao", _("Extract (trích sao)")
+
+    kind = models.CharField(_("copy type"), max_length=20, choices=Kind.choices)
+    source = models.ForeignKey("documents.StoredFile", on_delete=models.PROTECT, related_name="+")
+    copy = models.ForeignKey("documents.StoredFile", on_delete=models.PROTECT, related_name="+")
+    outgoing = models.ForeignKey(
+        "documents.OutgoingDocument",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    incoming = models.ForeignKey(
+        "documents.IncomingDocument",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    credential = models.ForeignKey(
+        Credential, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    level = models.CharField(max_length=20)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("electronic copy")
+        verbose_name_plural = _("electronic copies")

@@ -627,6 +627,22 @@ def _sign_request(role, document, credential, actor, when) -> pdf.SignRequest:
     )
 
 
+def _check_seal_credential(credential: Credential, committee) -> None:
+    """The committee's active seal certificate, valid today and not revoked."""
+    if (
+        not credential.active
+        or credential.committee_id != committee.pk
+        or credential.purpose != Credential.Purpose.SEAL
+    ):
+        raise ValidationError(_("Choose the organisation's seal certificate."))
+    cert = pdf.load_certificate(bytes(credential.certificate))
+    not_before, not_after = _validity(cert)
+    now = timezone.now()
+    if not not_before <= now <= not_after:
+        raise ValidationError(_("The seal certificate is not valid today."))
+    check_not_revoked(cert, committee)
+
+
 def _check_credential_usable(actor, credential: Credential, role: str, document) -> None:
     if not credential.active or credential.committee_id != document.committee_id:
         raise ValidationError(_("This certificate cannot be used."))

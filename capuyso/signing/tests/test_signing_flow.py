@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from capuyso.documents import files as doc_files
+from capuyso.documents.layout import PartyLayout, render_docx
 from capuyso.documents.services import outgoing as out_svc
 from capuyso.documents.tests.factories import pdf_bytes
 from capuyso.documents.tests.test_outgoing_services import draft
@@ -68,18 +70,43 @@ def approved(cast):
     return out_svc.outgoing_approve(actor=cast.secretary, document=document)
 
 
-def prepared(cast, document):
-    if convert.available():
-        return services.prepare_signing_file(actor=cast.clerk, document=document)
-    return services.prepare_signing_file(
-        actor=cast.clerk, document=document, upload=pdf_bytes("Số      -KH/ĐU")
+@functools.cache
+def layout_pdf() -> bytes:
+    """A Party-layout PDF (converted once per session when LibreOffice is installed)."""
+    if not convert.available():
+        return pdf_bytes("Số      -KH/ĐU")
+    layout = PartyLayout(
+        superior_name="ĐẢNG BỘ THÀNH PHỐ HÀ NỘI",
+        issuer_name="ĐẢNG ỦY XÃ PHÚ CÁT",
+        number=None,
+        type_abbreviation="KH",
+        issuer_abbreviation="ĐU",
+        place="Phú Cát",
+        date=None,
+        year=2026,
+        type_name="KẾ HOẠCH",
+        summary="Tổ chức Đại hội",
+        body="I. MỤC ĐÍCH, YÊU CẦU\n\nBảo đảm dân chủ.",
+        signature_capacity="T/M BAN THƯỜNG VỤ",
+        signer_title="BÍ THƯ",
+        signer_name="Nguyễn Văn Bình",
+        recipients=["Các chi bộ"],
     )
+    return convert.docx_to_pdf(render_docx(layout))
+
+
+def prepared(cast, document, *, convert_docx: bool = False):
+    """Prepare the signing PDF: through LibreOffice when asked (slow), else by upload."""
+    if convert_docx and convert.available():
+        return services.prepare_signing_file(actor=cast.clerk, document=document)
+    return services.prepare_signing_file(actor=cast.clerk, document=document, upload=layout_pdf())
 
 
 def test_initial_signature_seal_and_number_all_validate(cast, keys_ready, tmp_path):
     signer, seal, initial = keys_ready
     document = approved(cast)
-    signing_file = prepared(cast, document)
+    signing_file = prepared(cast, document, convert_docx=True)
+    assert signing_file.source == ("converted" if convert.available() else "uploaded")
     services.sign_document(
         actor=cast.clerk, document=document, role="initial", credential=initial, secret=PASS
     )
