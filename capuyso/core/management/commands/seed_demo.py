@@ -97,6 +97,12 @@ class Command(BaseCommand):
             if scale > 0:
                 documents = documents_demo.seed_documents(seed=options["seed"], scale=scale)
                 self.stdout.write(documents.summary())
+            from capuyso.signing import demo as signing_demo
+
+            for line in signing_demo.seed_signing(
+                list(demo.demo_committees().exclude(slug="ha-noi"))
+            ):
+                self.stdout.write(line)
         elapsed = time.monotonic() - started
         for slug in ("phu-cat", "dong-xuan"):
             self.stdout.write(
@@ -131,4 +137,13 @@ class Command(BaseCommand):
                 "authenticator app (manual entry, time-based, 6 digits, 30 s): %(secret)s"
             )
             % {"secret": demo.DEMO_TOTP_SECRET_BASE32}
+        )
+        from capuyso.signing.demo import DEMO_SIGNING_PASSPHRASE
+
+        self.stdout.write(
+            _(
+                "Demo signing certificates (bithu, phobithu, thuongvu and the seal held by "
+                "vanthu) open with the passphrase %(passphrase)s."
+            )
+            % {"passphrase": DEMO_SIGNING_PASSPHRASE}
         )
