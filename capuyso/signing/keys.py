@@ -107,16 +107,15 @@ def pkcs11_session(token_label: str, pin: str) -> Iterator:
         raise KeyProblem(
             "no_token", _("The token “%(label)s” is not plugged in.") % {"label": token_label}
         ) from None
-    except pkcs11.PKCS11Error as exc:
-        raise KeyProblem(
-            "token_error",
-            _("The token answered with an error: %(error)s") % {"error": type(exc).__name__},
-        ) from None
-    except Exception as exc:  # pyHanko wraps "no token found" in its own error
-        text = str(exc)
-        if "token" in text.lower():
+    except Exception as exc:  # python-pkcs11's and pyHanko's own "no such token" errors
+        if "token" in str(exc).lower() and "pin" not in str(exc).lower():
             raise KeyProblem(
                 "no_token", _("The token “%(label)s” is not plugged in.") % {"label": token_label}
+            ) from None
+        if isinstance(exc, pkcs11.PKCS11Error):
+            raise KeyProblem(
+                "token_error",
+                _("The token answered with an error: %(error)s") % {"error": type(exc).__name__},
             ) from None
         raise
     try:
