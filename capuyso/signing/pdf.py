@@ -578,8 +578,22 @@ def _pdf_signer(request: SignRequest, signer, field_name: str, placement: Placem
     )
 
 
-def _level(request: SignRequest) -> str:
-    if request.timestamp_url and request.embed_revocation:
+def _has_revocation_data(data: bytes) -> bool:
+    """Did the signing embed revocation data (a DSS with CRLs or OCSP responses)?"""
+    try:
+        dss = PdfFileReader(io.BytesIO(data), strict=False).root.get("/DSS")
+    except Exception:
+        return False
+    if dss is None:
+        return False
+    dss = dss.get_object()
+    return bool(dss.get("/CRLs") or dss.get("/OCSPs"))
+
+
+def _level(request: SignRequest, signed: bytes | None = None) -> str:
+    if request.timestamp_url and request.embed_revocation and (
+        signed is None or _has_revocation_data(signed)
+    ):
         return LEVEL_B_LT
     if request.timestamp_url:
         return LEVEL_B_T
@@ -617,7 +631,8 @@ def sign(
         ) from exc
     except Exception as exc:
         raise _translate_signing_error(exc) from exc
-    return out.getvalue(), field_name, _level(request)
+    signed = out.getvalue()
+    return signed, field_name, _level(request, signed)
 
 
 def sign_with_field_name(data: bytes, signer, request: SignRequest, field_name: str) -> bytes:
@@ -811,74 +826,256 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.astimezone(VIETNAM).isoformat(timespec="seconds")
 
 
-def _verify_one(embedded, trust: TrustStore) -> dict:
-    from pyhanko.sign.validation import validate_pdf_signature
+# How long one OCSP/CRL download may take when fetching is allowed (the default is 10 s).
+FETCH_TIMEOUT_SECONDS = 5
+# Trust problems that mean "outside the certificate's validity period".
+_OUT_OF_VALIDITY = {"EXPIRED", "NOT_YET_VALID", "OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED"}
 
-    entry: dict = {"field": embedded.field_name, "problems": []}
-    cert = embedded.signer_cert
-    entry["signer"] = describe_certificate(cert) if cert is not None else None
-    claimed = embedded.self_reported_timestamp
-    # A first pass without trust settles integrity, the timestamp and the modifications.
+
+def _context(
+    trust: TrustStore,
+    *,
+    fetchers=None,
+    moment: dt.datetime | None = None,
+    hard: bool = False,
+    revocation: bool = True,
+) -> ValidationContext:
+    """The trust store as a validation context for one pass of a check.
+
+    `hard`: missing revocation data fails the pass (so a pass that succeeds proves the
+    revocation status was checked). `revocation=False`: no CRLs, no fetching (a pass that
+    only needs the chain). `fetchers` are shared by all passes of a check, so nothing is
+    downloaded twice.
+    """
+    fetch = revocation and trust.allow_fetching and fetchers is not None
+    return ValidationContext(
+        trust_roots=list(trust.roots),
+        other_certs=list(trust.intermediates),
+        crls=list(trust.crls) if revocation else [],
+        allow_fetching=fetch,
+        fetchers=fetchers if fetch else None,
+        revocation_mode="hard-fail" if hard else "soft-fail",
+        moment=moment,
+        best_signature_time=moment,
+    )
+
+
+def _validity(cert: asn1_x509.Certificate) -> tuple[dt.datetime, dt.datetime]:
+    validity = cert["tbs_certificate"]["validity"]
+    return validity["not_before"].native, validity["not_after"].native
+
+
+def _within_validity(cert: asn1_x509.Certificate, moment: dt.datetime) -> bool:
+    not_before, not_after = _validity(cert)
+    return not_before <= moment <= not_after
+
+
+def _listed_revoked(cert: asn1_x509.Certificate, crls) -> dt.datetime | None:
+    """When an uploaded CRL of the certificate's issuer lists it as revoked (else None).
+
+    The validator only reads CRLs for certificates that name a distribution point; a CRL
+    the administrator uploaded counts for every certificate of its issuer.
+    """
+    for crl in crls:
+        tbs = crl["tbs_cert_list"]
+        if tbs["issuer"] != cert.issuer:
+            continue
+        for revoked in tbs["revoked_certificates"] or []:
+            if revoked["user_certificate"].native == cert.serial_number:
+                return revoked["revocation_date"].native
+    return None
+
+
+def _has_revocation_source(cert: asn1_x509.Certificate, trust: TrustStore) -> bool:
+    """Is there anything to check this certificate's revocation against?"""
+    if any(crl["tbs_cert_list"]["issuer"] == cert.issuer for crl in trust.crls):
+        return True
+    return bool(cert.crl_distribution_points or cert.ocsp_urls)
+
+
+def _reached_level(timestamped: bool, reader) -> str:
+    if not timestamped:
+        return LEVEL_B_B
     try:
-        status = validate_pdf_signature(
-            embedded,
-            signer_validation_context=trust.context(),
-            ts_validation_context=trust.context(),
+        has_dss = reader.root.get("/DSS") is not None
+    except Exception:  # pragma: no cover - a reader that already gave its signatures
+        has_dss = False
+    return LEVEL_B_LT if has_dss else LEVEL_B_T
+
+
+def _broken(entry: dict, exc: Exception) -> dict:
+    entry.update(verdict="invalid_integrity", intact=False, valid=False)
+    entry["problems"].append(f"cannot validate: {exc}"[:300])
+    return entry
+
+
+async def _verify_document_timestamp(embedded, trust: TrustStore, fetchers, entry: dict) -> dict:
+    """A document timestamp (/DocTimeStamp, PAdES B-LTA): a TSA's signature over the file."""
+    from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.validation import async_validate_pdf_timestamp
+
+    entry["kind"] = "document_timestamp"
+    try:
+        status = await async_validate_pdf_timestamp(
+            embedded, validation_context=_context(trust, fetchers=fetchers)
         )
     except Exception as exc:
-        entry.update(verdict="invalid_integrity", intact=False, valid=False)
-        entry["problems"].append(f"cannot validate: {exc}"[:300])
-        return entry
-    ts_time = None
-    if status.timestamp_validity is not None and status.timestamp_validity.intact:
-        ts_time = status.timestamp_validity.timestamp
+        return _broken(entry, exc)
+    level = status.modification_level
+    entry.update(
+        signer=describe_certificate(status.signing_cert),
+        intact=bool(status.intact),
+        valid=bool(status.valid),
+        signing_time=_iso(status.timestamp),
+        signing_time_source="timestamp",
+        timestamped=True,
+        coverage=status.coverage.name if status.coverage else None,
+        modification_level=level.name if level else None,
+        modifications_allowed=level is None or level.value <= ModificationLevel.FORM_FILLING.value,
+        trusted=bool(status.trusted),
+        revocation="revoked" if status.revoked else "not_checked",
+    )
+    if status.trust_problem_indic is not None:
+        entry["trust_problem"] = status.trust_problem_indic.name
+    if not (status.intact and status.valid):
+        entry["verdict"] = "invalid_integrity"
+        entry["problems"].append("the timestamped bytes or the timestamp signature do not match")
+    elif not entry["modifications_allowed"]:
+        entry["verdict"] = "modified_after_signing"
+        entry["problems"].append("the file was changed after the timestamp")
+    elif not status.trusted:
+        entry["verdict"] = "untrusted"
+        entry["problems"].append("the timestamp authority is not trusted")
+    else:
+        entry["verdict"] = "valid"
+    return entry
+
+
+async def _verify_one(embedded, trust: TrustStore, fetchers=None) -> dict:
+    """Check one signature: integrity, changes made after it, the timestamp, the chain to
+    the trust roots at the signing time, the certificate's validity then, and revocation.
+
+    The signing time is the timestamp's when a trusted TSA vouches for it, else the time
+    the signer claims (reported as such). A revoked certificate makes the signature
+    invalid unless a trusted timestamp proves it was made before the revocation: a claimed
+    time proves nothing, since whoever holds a compromised key can claim any time.
+    """
+    from pyhanko.sign.validation import async_validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    entry: dict = {"field": embedded.field_name, "kind": "signature", "problems": [], "notes": []}
+    if embedded.sig_object_type == "/DocTimeStamp":
+        return await _verify_document_timestamp(embedded, trust, fetchers, entry)
+    try:
+        cert = embedded.signer_cert
+        entry["signer"] = describe_certificate(cert)
+        claimed = embedded.self_reported_timestamp
+    except Exception as exc:
+        return _broken(entry, exc)
+    hard = bool(trust.crls) or trust.allow_fetching
+
+    async def check(moment=None, *, hard: bool, skip_diff: bool = True):
+        return await async_validate_pdf_signature(
+            embedded,
+            signer_validation_context=_context(trust, fetchers=fetchers, moment=moment, hard=hard),
+            ts_validation_context=_context(trust, fetchers=fetchers),
+            skip_diff=skip_diff,
+        )
+
+    # The first pass settles integrity, the timestamp, the changes made after signing, and
+    # the trust as of now (the common case needs nothing more).
+    try:
+        status = await check(hard=hard, skip_diff=False)
+    except Exception as exc:
+        return _broken(entry, exc)
+    ts = status.timestamp_validity
+    ts_ok = ts is not None and bool(ts.intact and ts.valid)
+    ts_time = ts.timestamp if ts_ok and ts.trusted else None
+    if ts is not None:
+        entry["timestamp"] = {
+            "time": _iso(ts.timestamp),
+            "intact": ts_ok,
+            "trusted": bool(ts.trusted),
+            "authority": ts.signing_cert.subject.native.get("common_name", "")
+            if ts.signing_cert is not None
+            else "",
+        }
+        if ts_ok and not ts.trusted:
+            entry["notes"].append(
+                "the timestamp authority is not trusted: the time claimed by the signer is used"
+            )
     signing_time = ts_time or claimed
+    level = status.modification_level
     entry.update(
         intact=bool(status.intact),
         valid=bool(status.valid),
         signing_time=_iso(signing_time),
         signing_time_source="timestamp" if ts_time else ("claimed" if claimed else None),
-        timestamped=ts_time is not None,
+        timestamped=ts_ok,
+        level=_reached_level(ts_ok, embedded.reader),
         coverage=status.coverage.name if status.coverage else None,
-        modification_level=status.modification_level.name if status.modification_level else None,
-        modifications_allowed=bool(status.docmdp_ok) or status.modification_level is None,
+        modification_level=level.name if level else None,
+        modifications_allowed=bool(status.docmdp_ok) or level is None,
     )
     if not (status.intact and status.valid):
         entry["verdict"] = "invalid_integrity"
         entry["problems"].append("the signed bytes or the signature value do not match")
         return entry
+    if ts is not None and not ts_ok:
+        entry["verdict"] = "invalid_integrity"
+        entry["problems"].append("the timestamp token does not match the signature")
+        return entry
+    if status.coverage is None or status.coverage < SignatureCoverageLevel.ENTIRE_REVISION:
+        entry["verdict"] = "invalid_integrity"
+        entry["problems"].append("the signature does not cover its whole revision")
+        return entry
     if not entry["modifications_allowed"]:
         entry["verdict"] = "modified_after_signing"
         entry["problems"].append("the file was changed after signing in a way that is not allowed")
         return entry
-    when = signing_time or dt.datetime.now(dt.UTC)
-    validity = cert["tbs_certificate"]["validity"]
-    not_before = validity["not_before"].native
-    not_after = validity["not_after"].native
-    entry["certificate_valid_at_signing"] = not_before <= when <= not_after
-    # Trust is judged at the signing time: a certificate that expired since is still fine.
+
+    now = dt.datetime.now(dt.UTC)
+    valid_at_signing = _within_validity(cert, signing_time or now)
+    entry["certificate_valid_at_signing"] = valid_at_signing
+    if status.revoked and status.revocation_details is not None:
+        entry["revocation_date"] = _iso(status.revocation_details.revocation_date)
+    # Judged as of the signing time when now fails: a timestamped signature stays valid
+    # after its certificate expires or is revoked; a claimed time only counts for expiry.
     trusted_status = status
-    if signing_time is not None:
-        try:
-            trusted_status = validate_pdf_signature(
-                embedded,
-                signer_validation_context=trust.context(moment=when),
-                ts_validation_context=trust.context(),
-                skip_diff=True,
-            )
-        except Exception as exc:  # pragma: no cover - integrity already passed
-            entry["problems"].append(str(exc)[:300])
-    revoked = bool(getattr(trusted_status, "revoked", False))
-    entry["trusted"] = bool(trusted_status.trusted)
+    moment = ts_time or (claimed if claimed and not _within_validity(cert, now) else None)
+    try:
+        if not status.trusted and moment is not None:
+            trusted_status = await check(moment, hard=hard)
+        confirmed = hard and trusted_status.trusted
+        if hard and not trusted_status.trusted and not trusted_status.revoked:
+            # Perhaps only the revocation data is missing (offline): judge the chain alone.
+            soft = await check(moment, hard=False)
+            if soft.trusted or soft.revoked:
+                trusted_status = soft
+    except Exception as exc:  # pragma: no cover - the first pass already read everything
+        entry["problems"].append(f"cannot validate the chain: {exc}"[:300])
+        confirmed = False
+    listed = _listed_revoked(cert, trust.crls)
+    if listed is not None:
+        entry.setdefault("revocation_date", _iso(listed))
+    revoked = trusted_status.revoked or (
+        listed is not None and (ts_time is None or listed <= ts_time)
+    )
     if revoked:
         entry["revocation"] = "revoked"
-    elif trust.crls or trust.allow_fetching:
-        entry["revocation"] = "good" if trusted_status.trusted else "unknown"
+    elif confirmed and _has_revocation_source(cert, trust):
+        entry["revocation"] = "good"
+        if listed is not None or status.revoked:
+            entry["notes"].append("the certificate was revoked after the timestamp")
     else:
         entry["revocation"] = "not_checked"
-    if trusted_status.trust_problem_indic is not None:
-        entry["trust_problem"] = trusted_status.trust_problem_indic.name
-    if not entry["certificate_valid_at_signing"]:
+    entry["trusted"] = bool(trusted_status.trusted) and not revoked
+    indic = trusted_status.trust_problem_indic
+    if indic is not None:
+        entry["trust_problem"] = indic.name
+    if not valid_at_signing or (
+        not trusted_status.trusted and indic is not None and indic.name in _OUT_OF_VALIDITY
+    ):
         entry["verdict"] = "expired"
         entry["problems"].append("the certificate was not valid at the signing time")
     elif revoked:
@@ -886,34 +1083,57 @@ def _verify_one(embedded, trust: TrustStore) -> dict:
         entry["problems"].append("the certificate is revoked")
     elif not trusted_status.trusted:
         entry["verdict"] = "untrusted"
-        entry["problems"].append("the certificate does not chain to a trusted root")
+        entry["problems"].append(
+            "the certificate does not chain to a trusted root"
+            if indic is None or indic.name == "NO_CERTIFICATE_CHAIN_FOUND"
+            else f"the certificate is not trusted ({indic.name})"
+        )
     else:
         entry["verdict"] = "valid"
     return entry
 
 
+async def _verify_all(embedded: list, trust: TrustStore) -> list[dict]:
+    if not trust.allow_fetching:
+        return [await _verify_one(sig, trust) for sig in embedded]
+    from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+
+    async with AIOHttpFetcherBackend(per_request_timeout=FETCH_TIMEOUT_SECONDS) as fetchers:
+        return [await _verify_one(sig, trust, fetchers) for sig in embedded]
+
+
 def verify(data: bytes, trust: TrustStore) -> dict:
-    """A JSON-ready report: `verdict` for the file and one entry per signature."""
+    """A JSON-ready report: `verdict` for the file and one entry per signature.
+
+    Bad input gives a report too: `error` (a message for people) and `error_code` (empty,
+    not_pdf, too_large, encrypted, corrupt). A file that cannot be a signed PDF (empty, not
+    a PDF) is "unsigned"; one that may be but cannot be read is "invalid_integrity".
+    """
     report: dict = {"verdict": "unsigned", "signatures": []}
     try:
         reader = _reader_bytes(data)
     except PdfProblem as problem:
-        report.update(verdict="invalid_integrity", error=str(problem.message))
-        if problem.code in ("empty", "not_pdf"):
-            report["verdict"] = "unsigned"
+        report.update(
+            verdict="unsigned" if problem.code in ("empty", "not_pdf") else "invalid_integrity",
+            error=str(problem.message),
+            error_code=problem.code,
+        )
         return report
     try:
-        embedded = reader.embedded_signatures
+        embedded = list(reader.embedded_signatures)
     except Exception as exc:
-        report.update(verdict="invalid_integrity", error=str(exc)[:300])
+        report.update(
+            verdict="invalid_integrity",
+            error=str(_("The signatures of this PDF cannot be read: %(error)s") % {"error": exc})[
+                :300
+            ],
+            error_code="corrupt",
+        )
         return report
     if not embedded:
         return report
-    worst = "valid"
-    for sig in embedded:
-        entry = _verify_one(sig, trust)
-        report["signatures"].append(entry)
-        if _SEVERITY[entry["verdict"]] > _SEVERITY[worst]:
-            worst = entry["verdict"]
-    report["verdict"] = worst
+    report["signatures"] = asyncio.run(_verify_all(embedded, trust))
+    report["verdict"] = max(
+        (entry["verdict"] for entry in report["signatures"]), key=_SEVERITY.__getitem__
+    )
     return report

@@ -117,7 +117,7 @@ def trust_anchor_add(*, actor, committee, data: bytes, name: str = "") -> list[T
         certs = pdf.load_certificates(data)
         items = [
             (
-                TrustAnchor.Kind.ROOT if c.self_signed else TrustAnchor.Kind.INTERMEDIATE,
+                TrustAnchor.Kind.ROOT if c.self_signed != "no" else TrustAnchor.Kind.INTERMEDIATE,
                 c.dump(),
                 c.subject.native.get("common_name") or c.subject.human_friendly,
                 c["tbs_certificate"]["validity"]["not_after"].native,
@@ -275,6 +275,11 @@ def _may_hold_seal(actor, committee) -> bool:
 
     office = office_of(committee)
     return office is not None and may(actor, Action.DOCUMENTS_ISSUE, office)
+
+
+def may_hold_seal(actor, committee) -> bool:
+    """May `actor` register and use the committee's seal (the Office's clerks)?"""
+    return _may_hold_seal(actor, committee)
 
 
 @transaction.atomic
@@ -466,10 +471,8 @@ def _pdf_name(document: OutgoingDocument, suffix: str = "") -> str:
     return f"{base}{suffix}.pdf"
 
 
-@transaction.atomic
-def prepare_signing_file(*, actor, document: OutgoingDocument, upload=None) -> SigningFile:
-    """Make the PDF to be signed: from the approved DOCX through LibreOffice, or an upload."""
-    document = _lock(document)
+def check_may_prepare(actor, document: OutgoingDocument) -> None:
+    """Refuse, before any work, what `prepare_signing_file` would refuse."""
     if not may_prepare(actor, document):
         if document.status != Status.APPROVED:
             raise ValidationError(_("Only an approved document is signed."))
@@ -478,6 +481,13 @@ def prepare_signing_file(*, actor, document: OutgoingDocument, upload=None) -> S
         raise ValidationError(
             _("The PDF already carries signatures; return the draft for changes to start again.")
         )
+
+
+@transaction.atomic
+def prepare_signing_file(*, actor, document: OutgoingDocument, upload=None) -> SigningFile:
+    """Make the PDF to be signed: from the approved DOCX through LibreOffice, or an upload."""
+    document = _lock(document)
+    check_may_prepare(actor, document)
     latest = document.versions.select_related("file").order_by("-number").first()
     if upload is not None:
         data = upload.data if isinstance(upload, doc_files.CheckedFile) else upload
@@ -556,6 +566,23 @@ def may_sign(actor, document) -> bool:
     return actor.pk in (document.signer_id, document.approved_by_id)
 
 
+SIGNING_ROLES = (Signature.Role.INITIAL, Signature.Role.SIGNER)
+
+
+def check_may_sign(actor, document, role: str) -> None:
+    """Refuse, before a key is opened, a signature `sign_document` would refuse: a message
+    when the document is not (or no longer) at that step, 403 when it is not the actor's."""
+    if role not in SIGNING_ROLES:
+        raise ValidationError(_("The seal is applied when the document is issued."))
+    if document.status != Status.APPROVED:
+        raise ValidationError(_("Only an approved document is signed."))
+    if Signature.Role.SIGNER in _signed_roles(document):
+        raise ValidationError(_("The document is already signed."))
+    allowed = may_initial if role == Signature.Role.INITIAL else may_sign
+    if not allowed(actor, document):
+        raise PermissionDenied
+
+
 def may_seal(actor, document) -> bool:
     return document.status == Status.APPROVED and may(
         actor, Action.DOCUMENTS_ISSUE, document.issuing_unit
@@ -624,7 +651,24 @@ def _sign_request(role, document, credential, actor, when) -> pdf.SignRequest:
         location=place_name(document.committee),
         name=credential.subject_name,
         timestamp_url=row.timestamp_url,
+        **_revocation_options(row, credential),
     )
+
+
+def _revocation_options(row: SigningSettings, credential: Credential) -> dict:
+    """B-LT needs a timestamp and revocation data for the signer's certificate: from the
+    CRLs the administrator uploaded, or fetched from the CA when fetching is allowed."""
+    if not row.timestamp_url:
+        return {}
+    cert = pdf.load_certificate(bytes(credential.certificate))
+    if not (cert.crl_distribution_points or cert.ocsp_urls):
+        return {}
+    store = trust_store(row.committee, allow_fetching=row.fetch_revocation)
+    if not (store.crls or store.allow_fetching) or not store.roots:
+        return {}
+    chain = pdf.load_certificates(bytes(credential.chain)) if credential.chain else []
+    store.intermediates += chain
+    return {"embed_revocation": True, "validation_context": store.context()}
 
 
 def _check_seal_credential(credential: Credential, committee) -> None:
@@ -902,17 +946,24 @@ def issue_signed(
 # --- verification -----------------------------------------------------------------------
 
 
-def verify_bytes(data: bytes, committee) -> dict:
-    return pdf.verify(data, trust_store(committee))
+def verify_bytes(data: bytes, committee, *, allow_fetching: bool | None = None) -> dict:
+    """The signature report of `data` against the committee's trust store. Revocation data
+    is fetched as the committee's settings say, unless `allow_fetching` decides."""
+    return pdf.verify(data, trust_store(committee, allow_fetching=allow_fetching))
 
 
-@transaction.atomic
-def verify_stored_file(stored: StoredFile) -> Verification | None:
-    """Check a stored PDF's signatures and keep the verdict (never touches the file)."""
+def verify_stored_file(
+    stored: StoredFile, *, allow_fetching: bool | None = None
+) -> Verification | None:
+    """Check a stored PDF's signatures and keep the verdict (never touches the file).
+
+    No transaction of its own: the check may wait for a CA's server, and its one write is a
+    single INSERT.
+    """
     if stored.content_type != doc_files.PDF:
         return None
     data = doc_files.read_verified(stored)
-    report = verify_bytes(data, stored.committee)
+    report = verify_bytes(data, stored.committee, allow_fetching=allow_fetching)
     signers = [s["signer"]["common_name"] for s in report["signatures"] if s.get("signer")]
     return Verification.objects.create(
         committee=stored.committee,

@@ -224,3 +224,70 @@ def test_only_the_signer_signs(cast, keys_ready):
         services.sign_document(
             actor=cast.clerk, document=document, role="signer", credential=initial, secret=PASS
         )
+
+
+def _timestamped(cast, tsa_server):
+    row = services.settings_for(cast.committee)
+    row.timestamp_url = tsa_server.url
+    row.fetch_revocation = False
+    row.save()
+
+
+def test_timestamp_gives_b_t_and_uploaded_crl_gives_b_lt(cast, trusted, tsa_server):
+    _timestamped(cast, tsa_server)
+    plain = register_p12(cast, cast.secretary, trusted.issue("Nguyễn Văn Bình"))
+    document = approved(cast)
+    prepared(cast, document)
+    services.sign_document(
+        actor=cast.secretary, document=document, role="signer", credential=plain, secret=PASS
+    )
+    document.refresh_from_db()
+    assert document.signature_level == pdf.LEVEL_B_T
+    report = services.verify_bytes(doc_files.read_verified(document.signed_file), cast.committee)
+    assert report["signatures"][0]["signing_time_source"] == "timestamp"
+
+    with_crl = trusted.issue("Nguyễn Văn Bình", crl_url="http://127.0.0.1:9/ca.crl")
+    services.trust_anchor_add(actor=cast.admin, committee=cast.committee, data=trusted.crl_der())
+    plain.active = False
+    plain.save()
+    credential = register_p12(cast, cast.secretary, with_crl)
+    document = approved(cast)
+    prepared(cast, document)
+    services.sign_document(
+        actor=cast.secretary, document=document, role="signer", credential=credential, secret=PASS
+    )
+    document.refresh_from_db()
+    assert document.signature_level == pdf.LEVEL_B_LT
+    report = services.verify_bytes(doc_files.read_verified(document.signed_file), cast.committee)
+    assert report["verdict"] == "valid", report
+
+
+def test_revoked_certificate_cannot_sign(cast, trusted):
+    identity = trusted.issue("Nguyễn Văn Bình", crl_url="http://127.0.0.1:9/ca.crl")
+    credential = register_p12(cast, cast.secretary, identity)
+    trusted.revoke(identity)
+    services.trust_anchor_add(actor=cast.admin, committee=cast.committee, data=trusted.crl_der())
+    document = approved(cast)
+    prepared(cast, document)
+    with pytest.raises(ValidationError, match="revoked"):
+        services.sign_document(
+            actor=cast.secretary,
+            document=document,
+            role="signer",
+            credential=credential,
+            secret=PASS,
+        )
+    assert not Signature.objects.filter(document=document).exists()
+
+
+def test_trust_store_sorts_roots_from_intermediates(cast, trusted):
+    from capuyso.signing.models import TrustAnchor
+
+    kinds = dict(TrustAnchor.objects.filter(committee=cast.committee).values_list("kind", "sha256"))
+    assert set(kinds) == {"root", "intermediate"}
+    with pytest.raises(ValidationError):
+        services.trust_anchor_add(
+            actor=cast.admin, committee=cast.committee, data=trusted.root.cert_pem()
+        )
+    with pytest.raises(ValidationError):
+        services.trust_anchor_add(actor=cast.admin, committee=cast.committee, data=b"rubbish")
