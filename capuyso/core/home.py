@@ -19,6 +19,7 @@ from capuyso.jobs.models import Job
 from capuyso.members.models import Member
 from capuyso.org.models import Committee, Unit
 from capuyso.org.selectors import child_committee_stats_for_user, current_term
+from capuyso.signing.home import signing_panel
 
 
 def todo_panel(user, access: UserAccess):
@@ -129,6 +130,7 @@ def upcoming_panel(user, access: UserAccess):
 PANELS = [
     todo_panel,
     documents_panel,
+    signing_panel,
     city_panel,
     my_cells_panel,
     my_record_panel,

@@ -41,14 +41,22 @@ NAV_ITEMS = [
 ]
 
 
-def nav_for(request) -> list[dict]:
+# The personal pages, next to the user's name in the top bar.
+ACCOUNT_ITEMS = [
+    NavItem(
+        _("My certificates"), "signing:certificates", Action.DOCUMENTS_VIEW, "signing/certificates"
+    ),
+]
+
+
+def _visible(request, nav_items: list[NavItem]) -> list[dict]:
     user = request.user
     if not user.is_authenticated:
         return []
     access = access_for(user)
     current = request.path.strip("/")
     items = []
-    for item in NAV_ITEMS:
+    for item in nav_items:
         if item.action is not None and not access.has(item.action):
             continue
         if item.committee_wide and not access.committee_wide(item.action):
@@ -56,3 +64,11 @@ def nav_for(request) -> list[dict]:
         active = current.startswith(item.section) if item.section else current == ""
         items.append({"label": item.label, "url": reverse(item.url_name), "active": active})
     return items
+
+
+def nav_for(request) -> list[dict]:
+    return _visible(request, NAV_ITEMS)
+
+
+def account_nav_for(request) -> list[dict]:
+    return _visible(request, ACCOUNT_ITEMS)

@@ -31,6 +31,7 @@ from capuyso.members.models import Member
 from capuyso.notifications.models import Notification
 from capuyso.org.models import Grouping, Position, Term, Unit
 from capuyso.org.services import grouping_create, term_add
+from capuyso.signing.models import Credential, Signature, SigningFile, SigningSettings, TrustAnchor
 
 SKIP_PREFIXES = ("system-admin/", "i18n/", "api/", "static/", "media/")
 
@@ -74,10 +75,11 @@ def phu_cat_objects(cast):
     )
     Job.objects.create(committee=committee, owner=cast.clerk, kind="x", title="Việc bí mật")
     _documents(cast)
+    anchor_name = _signing(cast)
     # Up to three objects of each kind: every route is tried with every code (GET and POST),
     # so more of the same kind would only repeat the same checks.
     codes = set()
-    for model in (Unit, Member, Grouping, Term, Position, Job, *DOCUMENT_MODELS):
+    for model in (Unit, Member, Grouping, Term, Position, Job, *DOCUMENT_MODELS, *SIGNING_MODELS):
         rows = model.objects.filter(committee=committee).order_by("pk")
         codes.update(rows.values_list("code", flat=True)[:3])
     codes.update({cast.cell.code, cast.other_cell.code})
@@ -87,6 +89,7 @@ def phu_cat_objects(cast):
     )
     names += list(User.objects.filter(committee=committee).values_list("full_name", flat=True))
     names += ["Nguyễn Thị Bí Mật", "Việc bí mật", "Xã Hòa Thạch cũ", "Công văn bí mật"]
+    names += [anchor_name, "Kế hoạch đã ký số"]
     return codes, names
 
 
@@ -146,6 +149,42 @@ def _documents(cast):
         ends_on=dt.date.today() + dt.timedelta(days=3),
     )
     Dossier.objects.create(committee=cast.committee, file_number="01", title="Hồ sơ", year=2026)
+
+
+SIGNING_MODELS = (Credential, TrustAnchor, SigningFile, Signature, SigningSettings)
+
+
+def _signing(cast) -> str:
+    """Phu-cat's signing objects: a trusted root, the secretary's certificate, the signing
+    settings, and an approved document with its prepared PDF signed by the secretary."""
+    from capuyso.documents.models import DocumentType
+    from capuyso.documents.services import outgoing
+    from capuyso.documents.tests.factories import pdf_bytes
+    from capuyso.signing import services
+    from capuyso.signing.devpki import DevPKI
+
+    pki = DevPKI("Phú Cát Isolation CA")
+    services.trust_anchor_add(actor=cast.admin, committee=cast.committee, data=pki.root.cert_pem())
+    services.settings_update(actor=cast.admin, committee=cast.committee, copy_label="SAO Y")
+    credential, _warnings = services.credential_register(
+        actor=cast.secretary,
+        committee=cast.committee,
+        spec=services.NewCredential(
+            kind=Credential.Kind.PKCS12,
+            pkcs12=pki.issue(cast.secretary.full_name).pkcs12("mk"),
+            passphrase="mk",
+        ),
+    )
+    kh = DocumentType.objects.get(committee=cast.committee, abbreviation="KH")
+    document = outgoing.outgoing_create(
+        actor=cast.clerk, doc_type=kh, summary="Kế hoạch đã ký số", signer=cast.secretary
+    )
+    document = outgoing.outgoing_approve(actor=cast.secretary, document=document)
+    services.prepare_signing_file(actor=cast.clerk, document=document, upload=pdf_bytes())
+    services.sign_document(
+        actor=cast.secretary, document=document, role="signer", credential=credential, secret="mk"
+    )
+    return pki.name
 
 
 def test_walk_finds_the_pages(cast):

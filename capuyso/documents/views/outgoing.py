@@ -36,6 +36,7 @@ from capuyso.documents.forms.outgoing import (
 )
 from capuyso.documents.models import OutgoingDocument, OutgoingRecipient, Review
 from capuyso.documents.services import outgoing as services
+from capuyso.signing.selectors import signing_context
 
 Status = OutgoingDocument.Status
 EDITABLE = (Status.DRAFT, Status.IN_REVIEW)
@@ -263,6 +264,7 @@ def _detail_context(request, document: OutgoingDocument) -> dict:
         "answer_form": ReviewAnswerForm(initial=version, auto_id="answer_%s"),
         "return_form": ReturnForm(initial=version, auto_id="return_%s"),
         "cancel_form": CancelForm(initial=version, auto_id="cancel_%s"),
+        "signing": signing_context(user, document),
     }
     return context
 

@@ -1,0 +1,9 @@
+"""URLs of the signing app, mounted at /signing/. Each views module owns its `urlpatterns`."""
+
+from capuyso.signing import urls_remote, views
+
+app_name = "signing"
+
+urlpatterns = [
+    *views.urlpatterns,
+] + urls_remote.urlpatterns
