@@ -11,16 +11,22 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import logging
 import uuid
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
 
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -178,6 +184,34 @@ def store(
         uploaded_by=actor if actor is not None and actor.is_authenticated else None,
         has_text_layer=bool(checked.text.strip()),
     )
+
+
+# --- incoming files: hooks other apps register ------------------------------------------
+# The signing app checks the signatures of every PDF an incoming document receives. It
+# registers its check here (in its AppConfig.ready), so documents never imports signing.
+# The incoming services call `incoming_files_added` wherever a document gets files.
+
+IncomingFileHook = Callable[[Any], None]
+_incoming_hooks: list[IncomingFileHook] = []
+
+
+def register_incoming_hook(hook: IncomingFileHook) -> None:
+    """Call `hook(stored_file)` for each file an incoming document receives, in the request.
+
+    A hook must be quick and must not raise: registration never fails because of it.
+    """
+    if hook not in _incoming_hooks:
+        _incoming_hooks.append(hook)
+
+
+def incoming_files_added(stored_files: Iterable) -> None:
+    for stored in stored_files:
+        for hook in _incoming_hooks:
+            try:
+                with transaction.atomic():  # a savepoint: a failed hook leaves no trace
+                    hook(stored)
+            except Exception:  # a hook is an extra: the document is registered regardless
+                logger.exception("incoming file hook %r failed on file %s", hook, stored.pk)
 
 
 def discard(names: list[str]) -> None:

@@ -6,3 +6,10 @@ class SigningConfig(AppConfig):
     name = "capuyso.signing"
     label = "signing"
     verbose_name = _("Digital signatures")
+
+    def ready(self) -> None:
+        from capuyso.documents import files
+        from capuyso.signing.verification import check_incoming_file
+
+        # Every PDF an incoming document receives gets its signatures checked.
+        files.register_incoming_hook(check_incoming_file)

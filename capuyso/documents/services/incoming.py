@@ -304,17 +304,19 @@ def incoming_register(
         document.search_folded = _search_text(document)
         document.save()
         search.index("incoming", document)
-        for item in checked:
-            stored = doc_files.store(
+        received = [
+            doc_files.store(
                 committee=committee,
                 checked=item,
                 purpose=StoredFile.Purpose.ORIGINAL,
                 actor=None if system else actor,
                 written=written,
             )
-            document.files.add(stored)
-        if staged:
-            document.files.add(*staged)
+            for item in checked
+        ] + staged
+        if received:
+            document.files.add(*received)
+            doc_files.incoming_files_added(received)
         _event(
             document,
             DocumentEvent.Kind.REGISTERED,

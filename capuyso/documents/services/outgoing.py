@@ -882,7 +882,9 @@ def _dispatch(document: OutgoingDocument, actor, written) -> None:
             source_recipient=recipient,
         )
         if source is not None:
-            delivered.files.add(_copy_file(source, receiver_committee.pk))
+            copy = _copy_file(source, receiver_committee.pk)
+            delivered.files.add(copy)
+            doc_files.incoming_files_added([copy])
         recipient.sent_at = now
         recipient.save(update_fields=["sent_at", "updated_at"])
         notify(

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from capuyso.documents.views import incoming_pages as pages
+from capuyso.documents.views import incoming_signatures as signatures
 
 urlpatterns = [
     path("incoming/", pages.incoming_list, name="incoming_list"),
@@ -11,6 +12,11 @@ urlpatterns = [
     path("incoming/<uuid:code>/direct/", pages.incoming_direct, name="incoming_direct"),
     path("incoming/<uuid:code>/close/", pages.incoming_close, name="incoming_close"),
     path("incoming/<uuid:code>/summary/", pages.incoming_summary, name="incoming_summary"),
+    path(
+        "incoming/<uuid:code>/signatures/recheck/",
+        signatures.incoming_signatures_recheck,
+        name="incoming_signatures_recheck",
+    ),
     path("assignments/<uuid:code>/record/", pages.assignment_record, name="assignment_record"),
     path("assignments/<uuid:code>/pass-on/", pages.assignment_pass_on, name="assignment_pass_on"),
     path("assignments/<uuid:code>/done/", pages.assignment_done, name="assignment_done"),
