@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from bench import dataset as datasets
-from bench import documents, runner
+from bench import documents, runner, signing
 
 BENCH_PG_DATABASE = "capuyso_bench"
 
@@ -47,6 +47,8 @@ class Command(BaseCommand):
         for line in runner.run(dataset, n=n, only=only):
             self._emit(line)
         for line in documents.measure(dataset, only=only, n=n):
+            self._emit(line)
+        for line in signing.measure(dataset, only=only, n=n):  # opt-in: --only signing
             self._emit(line)
 
     def _emit(self, line: dict) -> None:
