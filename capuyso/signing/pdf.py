@@ -243,15 +243,15 @@ def signature_placement(data: bytes, role: str, signer_name: str = "") -> Placem
     if role == "signer":
         return Placement(last, signer_box)
     if role == "seal":
-        size = min(top - bottom + 16, 96.0)
+        # Within the block's height, so it never covers the title above or the name below.
+        size = min(top - bottom, 96.0)
         right = signer_box[0] + sig_w / 3
         mid = (bottom + top) / 2
         return Placement(last, (right - size, mid - size / 2, right, mid + size / 2))
-    # initial: a small box at the right edge, level with the top of the block
-    return Placement(
-        last,
-        (min(width - 90, signer_box[2] + 6), top, min(width - 20, signer_box[2] + 76), top + 34),
-    )
+    # initial: a small box beside the block, level with its lower edge (clear of the
+    # capacity and title lines, which are wider than the printed name)
+    left = min(signer_box[2] + 4, width - 84)
+    return Placement(last, (left, bottom, min(width - 10, left + 72), bottom + 30))
 
 
 # --- fonts ------------------------------------------------------------------------------
