@@ -338,13 +338,19 @@ def credential_register(*, actor, committee, spec: NewCredential) -> tuple[Crede
     )
     check_not_revoked(cert, committee)
     store = trust_store(committee, allow_fetching=False)
-    if store.roots and not _chains_to(cert, chain, store):
+    path = _path_to_root(cert, chain, store) if store.roots else None
+    if store.roots and path is None:
         check.warnings.append(
             _(
                 "The certificate does not chain to the committee's trusted roots: "
                 "its signatures will show as untrusted."
             )
         )
+    elif path and not chain:
+        # A token's certificate file (or a PKCS#12 without its CAs) comes alone: keep the
+        # CAs from the trust store so that every signature carries them and a validator
+        # elsewhere, which knows only the root, can build the path.
+        chain = path
     if spec.signature_image:
         pdf._pil(spec.signature_image)
     owner = None if seal else actor
@@ -396,7 +402,8 @@ def _pem(cert) -> bytes:
     return pem.armor("CERTIFICATE", cert.dump())
 
 
-def _chains_to(cert, chain, store: pdf.TrustStore) -> bool:
+def _path_to_root(cert, chain, store: pdf.TrustStore) -> list | None:
+    """The CA certificates from `cert`'s issuer up to a trusted root, or None if none."""
     import asyncio
 
     from pyhanko_certvalidator import CertificateValidator
@@ -405,12 +412,12 @@ def _chains_to(cert, chain, store: pdf.TrustStore) -> bool:
         roots=store.roots, intermediates=store.intermediates + list(chain)
     ).context()
     try:
-        asyncio.run(
+        path = asyncio.run(
             CertificateValidator(cert, validation_context=context).async_validate_usage(set())
         )
     except Exception:
-        return False
-    return True
+        return None
+    return list(path.iter_certs(include_root=True))[-2::-1]
 
 
 @transaction.atomic
