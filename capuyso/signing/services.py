@@ -253,7 +253,9 @@ def check_not_revoked(cert, committee) -> None:
             continue
         for revoked in crl["tbs_cert_list"]["revoked_certificates"] or []:
             if revoked["user_certificate"].native == serial:
-                raise ValidationError(_("The certificate has been revoked by its CA."))
+                raise ValidationError(
+                    _("The certificate has been revoked by its CA."), code="revoked"
+                )
 
 
 @dataclasses.dataclass
