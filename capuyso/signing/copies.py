@@ -14,15 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from capuyso.accounts.roles import Action
 from capuyso.audit.services import Verb, audit_record
 from capuyso.documents import files as doc_files
-from capuyso.documents.access import may
 from capuyso.documents.models import StoredFile
-from capuyso.documents.services.config import executive_body_name, office_of
+from capuyso.documents.services.config import executive_body_name
 from capuyso.signing import keys, pdf
 from capuyso.signing.models import Credential, ElectronicCopy
-from capuyso.signing.services import _check_seal_credential, settings_for
+from capuyso.signing.services import check_seal_credential, may_hold_seal, settings_for
 
 DEFAULT_LABELS = {
     ElectronicCopy.Kind.TRUE_COPY: "SAO Y",
@@ -43,8 +41,7 @@ def copy_stamp_lines(committee, kind: str, when) -> list[str]:
 
 
 def may_copy(actor, committee) -> bool:
-    office = office_of(committee)
-    return office is not None and may(actor, Action.DOCUMENTS_ISSUE, office)
+    return may_hold_seal(actor, committee)
 
 
 def make_copy(
@@ -66,7 +63,7 @@ def make_copy(
         raise ValidationError(_("Choose the copy type."))
     if source.content_type != doc_files.PDF:
         raise ValidationError(_("Only a PDF can be copied electronically."))
-    _check_seal_credential(credential, committee)
+    check_seal_credential(credential, committee)
     data = doc_files.read_verified(source)
     when = timezone.now()
     request = pdf.SignRequest(

@@ -105,14 +105,6 @@ def signature_fields(reader: PdfFileReader) -> list[FieldInfo]:
     return out
 
 
-def is_signed(data: bytes) -> bool:
-    try:
-        reader = open_pdf(data)
-    except PdfProblem:
-        return False
-    return bool(reader.embedded_signatures)
-
-
 def free_field_name(reader: PdfFileReader, role: str) -> str:
     """`capuyso_chu_ky`, or `capuyso_chu_ky_2`… when that name is taken by a signature."""
     taken = {f.name for f in signature_fields(reader) if f.signed}
@@ -515,15 +507,6 @@ def add_number_fields(data: bytes) -> tuple[bytes, bool]:
     return out.getvalue(), True
 
 
-def has_number_fields(data: bytes) -> bool:
-    reader = _reader_bytes(data)
-    form = reader.root.get("/AcroForm")
-    if form is None:
-        return False
-    names = {str(f.get_object().get("/T")) for f in form.get_object().get("/Fields", [])}
-    return NUMBER_FIELD in names
-
-
 def fill_number_fields(data: bytes, *, reference_line: str, date_line: str) -> bytes:
     """Write "Số 09-KH/ĐU" and the place and date into the fields added by add_number_fields.
 
@@ -665,9 +648,6 @@ def sign(
     """Sign `data` as a new incremental revision. Returns (signed bytes, field name, level)."""
     reader = _reader_bytes(data)
     field_name = free_field_name(reader, request.role)
-    existing = {f.name: f for f in signature_fields(reader)}
-    if field_name in existing and existing[field_name].signed:  # pragma: no cover - guarded above
-        raise PdfProblem("field_taken", _("This PDF already has a signature in that place."))
     placement = request.placement or signature_placement(data, request.role, signer_name)
     pdf_signer = _pdf_signer(request, signer, field_name, placement)
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)

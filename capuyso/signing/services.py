@@ -272,23 +272,19 @@ class NewCredential:
     label: str = ""
 
 
-def _may_hold_seal(actor, committee) -> bool:
+def may_hold_seal(actor, committee) -> bool:
+    """May `actor` register and use the committee's seal (the Office's clerks)?"""
     from capuyso.documents.services.config import office_of
 
     office = office_of(committee)
     return office is not None and may(actor, Action.DOCUMENTS_ISSUE, office)
 
 
-def may_hold_seal(actor, committee) -> bool:
-    """May `actor` register and use the committee's seal (the Office's clerks)?"""
-    return _may_hold_seal(actor, committee)
-
-
 @transaction.atomic
 def credential_register(*, actor, committee, spec: NewCredential) -> tuple[Credential, list[str]]:
     """Record a certificate for `actor` (or, for the seal, for the committee's office)."""
     seal = spec.purpose == Credential.Purpose.SEAL
-    if seal and not _may_hold_seal(actor, committee):
+    if seal and not may_hold_seal(actor, committee):
         raise PermissionDenied
     chain: list = []
     pkcs12_blob = None
@@ -425,7 +421,7 @@ def _path_to_root(cert, chain, store: pdf.TrustStore) -> list | None:
 @transaction.atomic
 def credential_deactivate(*, actor, credential: Credential) -> None:
     if credential.owner_id != actor.pk and not (
-        credential.owner_id is None and _may_hold_seal(actor, credential.committee)
+        credential.owner_id is None and may_hold_seal(actor, credential.committee)
     ):
         raise PermissionDenied
     credential.active = False
@@ -634,14 +630,8 @@ def _appearance(role: str, document, credential: Credential, actor, when) -> pdf
     if title:
         lines.append(_("Title: %(title)s") % {"title": title.capitalize()})
     lines.append(_("Body: %(body)s") % {"body": body})
-    lines.append(
-        _("Time: %(time)s")
-        % {
-            "time": stamp_time.strftime("%d/%m/%Y %H:%M:%S %z")[:-2]
-            + ":"
-            + stamp_time.strftime("%z")[-2:]
-        }
-    )
+    offset = stamp_time.isoformat()[-6:]  # "+07:00"
+    lines.append(_("Time: %(time)s") % {"time": f"{stamp_time:%d/%m/%Y %H:%M:%S} {offset}"})
     image = credential.signature_image
     return pdf.Appearance(lines=lines, image=bytes(image) if image else None, font_size=6)
 
@@ -680,30 +670,8 @@ def _revocation_options(row: SigningSettings, credential: Credential) -> dict:
     return {"embed_revocation": True, "validation_context": store.context()}
 
 
-def _check_seal_credential(credential: Credential, committee) -> None:
-    """The committee's active seal certificate, valid today and not revoked."""
-    if (
-        not credential.active
-        or credential.committee_id != committee.pk
-        or credential.purpose != Credential.Purpose.SEAL
-    ):
-        raise ValidationError(_("Choose the organisation's seal certificate."))
-    cert = pdf.load_certificate(bytes(credential.certificate))
-    not_before, not_after = _validity(cert)
-    now = timezone.now()
-    if not not_before <= now <= not_after:
-        raise ValidationError(_("The seal certificate is not valid today."))
-    check_not_revoked(cert, committee)
-
-
-def _check_credential_usable(actor, credential: Credential, role: str, document) -> None:
-    if not credential.active or credential.committee_id != document.committee_id:
-        raise ValidationError(_("This certificate cannot be used."))
-    if role == Signature.Role.SEAL:
-        if credential.purpose != Credential.Purpose.SEAL:
-            raise ValidationError(_("Choose the organisation's seal certificate."))
-    elif credential.owner_id != actor.pk:
-        raise ValidationError(_("This certificate does not belong to you."))
+def _check_valid_today(credential: Credential, committee) -> None:
+    """The certificate is inside its validity period and not on an uploaded CRL."""
     cert = pdf.load_certificate(bytes(credential.certificate))
     now = timezone.now()
     not_before, not_after = _validity(cert)
@@ -714,7 +682,29 @@ def _check_credential_usable(actor, credential: Credential, role: str, document)
         )
     if now < not_before:
         raise ValidationError(_("The certificate is not valid yet."))
-    check_not_revoked(cert, document.committee)
+    check_not_revoked(cert, committee)
+
+
+def check_seal_credential(credential: Credential, committee) -> None:
+    """The committee's active seal certificate, valid today and not revoked."""
+    if (
+        not credential.active
+        or credential.committee_id != committee.pk
+        or credential.purpose != Credential.Purpose.SEAL
+    ):
+        raise ValidationError(_("Choose the organisation's seal certificate."))
+    _check_valid_today(credential, committee)
+
+
+def _check_credential_usable(actor, credential: Credential, role: str, document) -> None:
+    if not credential.active or credential.committee_id != document.committee_id:
+        raise ValidationError(_("This certificate cannot be used."))
+    if role == Signature.Role.SEAL:
+        if credential.purpose != Credential.Purpose.SEAL:
+            raise ValidationError(_("Choose the organisation's seal certificate."))
+    elif credential.owner_id != actor.pk:
+        raise ValidationError(_("This certificate does not belong to you."))
+    _check_valid_today(credential, document.committee)
 
 
 def _record(actor, document, signing_file, role, credential, data, field, level, written, when):
