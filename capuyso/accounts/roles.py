@@ -16,6 +16,7 @@ class Role(models.TextChoices):
     COMMITTEE_MEMBER = "committee_member", _("Committee member")
     CLERK = "clerk", _("Office clerk")
     INSPECTION = "inspection", _("Inspection commission")
+    PARTY_BUILDING = "party_building", _("Party building board")
     CELL_SECRETARY = "cell_secretary", _("Cell secretary")
     CELL_DEPUTY_SECRETARY = "cell_deputy_secretary", _("Cell deputy secretary")
     MEMBER = "member", _("Party member")
@@ -32,6 +33,7 @@ COMMITTEE_WIDE_ROLES = frozenset(
         Role.COMMITTEE_MEMBER,
         Role.CLERK,
         Role.INSPECTION,
+        Role.PARTY_BUILDING,
         Role.TENANT_ADMIN,
         Role.CITY_VIEWER,
     }
@@ -52,6 +54,9 @@ class Action(models.TextChoices):
     AUDIT_VIEW = "audit.view", _("Read the audit trail")
     MEMBERS_VIEW = "members.view", _("View member lists")
     MEMBERS_VIEW_FILE = "members.view_file", _("Open a member's file")
+    MEMBERS_MANAGE = "members.manage", _("Edit member files and record life-cycle events")
+    MEMBERS_IMPORT = "members.import", _("Import members from a workbook")
+    MEMBERS_CONFIGURE = "members.configure", _("Manage membership rules and the work calendar")
     JOBS_VIEW_ALL = "jobs.view_all", _("See every background job of the committee")
     STATS_VIEW = "stats.view", _("View aggregate figures")
     PERMISSIONS_VIEW = "permissions.view", _("View the role and permission table")
@@ -83,10 +88,24 @@ _CELL_DOCUMENTS = {
 DEFAULT_GRANTS: dict[str, set[str]] = {
     Role.COMMITTEE_SECRETARY: _ALL_COMMITTEE_READ
     | _LEADER_DOCUMENTS
-    | {Action.USERS_VIEW, Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE, Action.PERMISSIONS_VIEW},
+    | {
+        Action.USERS_VIEW,
+        Action.AUDIT_VIEW,
+        Action.MEMBERS_VIEW_FILE,
+        Action.MEMBERS_MANAGE,
+        Action.MEMBERS_IMPORT,
+        Action.PERMISSIONS_VIEW,
+    },
     Role.COMMITTEE_DEPUTY_SECRETARY: _ALL_COMMITTEE_READ
     | _LEADER_DOCUMENTS
-    | {Action.USERS_VIEW, Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE, Action.PERMISSIONS_VIEW},
+    | {
+        Action.USERS_VIEW,
+        Action.AUDIT_VIEW,
+        Action.MEMBERS_VIEW_FILE,
+        Action.MEMBERS_MANAGE,
+        Action.MEMBERS_IMPORT,
+        Action.PERMISSIONS_VIEW,
+    },
     Role.STANDING_MEMBER: _ALL_COMMITTEE_READ
     | _LEADER_DOCUMENTS
     | {Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE},
@@ -100,6 +119,14 @@ DEFAULT_GRANTS: dict[str, set[str]] = {
         Action.DOCUMENTS_ISSUE,
         Action.DOCUMENTS_CONFIGURE,
     },
+    Role.PARTY_BUILDING: _ALL_COMMITTEE_READ
+    | {
+        Action.MEMBERS_VIEW_FILE,
+        Action.MEMBERS_MANAGE,
+        Action.MEMBERS_IMPORT,
+        Action.DOCUMENTS_VIEW,
+        Action.DOCUMENTS_DRAFT,
+    },
     Role.INSPECTION: _ALL_COMMITTEE_READ
     | {Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE, Action.DOCUMENTS_VIEW, Action.DOCUMENTS_DRAFT},
     # A cell secretary runs the cell's own registry: registers, drafts, approves and issues
@@ -109,6 +136,7 @@ DEFAULT_GRANTS: dict[str, set[str]] = {
         Action.ORG_VIEW,
         Action.MEMBERS_VIEW,
         Action.MEMBERS_VIEW_FILE,
+        Action.MEMBERS_MANAGE,
         Action.STATS_VIEW,
         Action.DOCUMENTS_APPROVE,
         Action.DOCUMENTS_ISSUE,
@@ -131,6 +159,7 @@ DEFAULT_GRANTS: dict[str, set[str]] = {
         Action.STATS_VIEW,
         Action.PERMISSIONS_VIEW,
         Action.DOCUMENTS_CONFIGURE,
+        Action.MEMBERS_CONFIGURE,
     },
     Role.CITY_VIEWER: {Action.STATS_VIEW},
 }

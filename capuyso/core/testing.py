@@ -122,6 +122,13 @@ def build_cast() -> Cast:
             Role.INSPECTION,
             organs[Unit.Kind.INSPECTION_COMMISSION],
         ),
+        party_building=make_user(
+            committee,
+            "banxaydung",
+            "Trịnh Văn Khoa",
+            Role.PARTY_BUILDING,
+            organs[Unit.Kind.PARTY_BUILDING_BOARD],
+        ),
         cell_secretary=make_user(
             committee, "bithuchibo", "Hoàng Văn Minh", Role.CELL_SECRETARY, cell
         ),

@@ -285,3 +285,38 @@ class Position(TenantModel):
 
     def is_active_on(self, day) -> bool:
         return self.start_date <= day and (self.end_date is None or self.end_date >= day)
+
+
+class CalendarDay(BaseModel):
+    """A correction to the public-holiday calendar: an extra day off, or a weekend day made a
+    working day (swapped days). Deadlines in working days read the maintained holiday
+    calendar (the `holidays` package) and then these rows; a committee's own row wins over
+    the platform-wide one (committee empty)."""
+
+    committee = models.ForeignKey(
+        Committee,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("committee"),
+    )
+    date = models.DateField(_("date"))
+    is_working_day = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=160, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar correction")
+        verbose_name_plural = _("calendar corrections")
+        constraints = [
+            models.UniqueConstraint(fields=["committee", "date"], name="calendar_day_unique"),
+            models.UniqueConstraint(
+                fields=["date"],
+                condition=Q(committee__isnull=True),
+                name="calendar_day_unique_platform",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y}"

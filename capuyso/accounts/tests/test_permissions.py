@@ -16,6 +16,7 @@ HOLDER = {
     Role.COMMITTEE_MEMBER: "committee_member",
     Role.CLERK: "clerk",
     Role.INSPECTION: "inspector",
+    Role.PARTY_BUILDING: "party_building",
     Role.CELL_SECRETARY: "cell_secretary",
     Role.CELL_DEPUTY_SECRETARY: "cell_deputy",
     Role.MEMBER: "member",

@@ -20,6 +20,7 @@ def test_me_describes_the_caller_and_their_rights(api_get, cast):
         "org.view",
         "members.view",
         "members.view_file",
+        "members.manage",
         "stats.view",
         "documents.view",
         "documents.register",
