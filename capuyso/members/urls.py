@@ -1,10 +1,15 @@
+"""The members area. Each feature keeps its own URL module so features grow independently."""
+
 from django.urls import path
 
-from capuyso.members import views
+from capuyso.members import urls_badges, urls_import, urls_lifecycle, views
 
 app_name = "members"
 
 urlpatterns = [
     path("", views.member_list, name="list"),
     path("<uuid:code>/", views.member_detail, name="detail"),
+    *urls_lifecycle.urlpatterns,
+    *urls_badges.urlpatterns,
+    *urls_import.urlpatterns,
 ]

@@ -1,0 +1,3 @@
+"""URLs of the badges pages (see urls.py)."""
+
+urlpatterns: list = []

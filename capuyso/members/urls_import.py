@@ -1,0 +1,3 @@
+"""URLs of the import pages (see urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the lifecycle pages (see urls.py)."""
+
+urlpatterns: list = []
