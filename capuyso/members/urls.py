@@ -2,7 +2,14 @@
 
 from django.urls import path
 
-from capuyso.members import urls_badges, urls_import, urls_lifecycle, views
+from capuyso.members import (
+    urls_badges,
+    urls_export,
+    urls_import,
+    urls_lifecycle,
+    urls_settings,
+    views,
+)
 
 app_name = "members"
 
@@ -12,4 +19,6 @@ urlpatterns = [
     *urls_lifecycle.urlpatterns,
     *urls_badges.urlpatterns,
     *urls_import.urlpatterns,
+    *urls_export.urlpatterns,
+    *urls_settings.urlpatterns,
 ]

@@ -1,0 +1,3 @@
+"""URLs of the export pages (see urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the settings pages (see urls.py)."""
+
+urlpatterns: list = []
