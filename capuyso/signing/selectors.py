@@ -15,13 +15,22 @@ from django.utils import timezone
 
 from capuyso.accounts.permissions import access_for
 from capuyso.accounts.roles import Action
+from capuyso.documents import files as doc_files
 from capuyso.documents.access import may
-from capuyso.documents.models import OutgoingDocument
-from capuyso.signing import convert, services
-from capuyso.signing.models import Credential, Signature, SigningSettings, TrustAnchor
+from capuyso.documents.models import IncomingDocument, OutgoingDocument, StoredFile
+from capuyso.documents.selectors import incoming_for_user, outgoing_for_user
+from capuyso.signing import convert, copies, services
+from capuyso.signing.models import (
+    Credential,
+    ElectronicCopy,
+    Signature,
+    SigningSettings,
+    TrustAnchor,
+)
 
 Status = OutgoingDocument.Status
 BATCH_LIMIT = 100
+COPIES_SHOWN = 50
 
 
 # --- who may open which page -------------------------------------------------------------
@@ -210,3 +219,68 @@ def documents_to_sign(user) -> QuerySet:
         .select_related("doc_type", "issuing_unit", "signer")
         .order_by("approved_at", "pk")
     )
+
+
+# --- electronic copies -----------------------------------------------------------------------
+
+
+def copy_sources(document: OutgoingDocument | IncomingDocument) -> QuerySet[StoredFile]:
+    """The PDFs of a document that may be copied: an issued outgoing document's digitally
+    signed PDF, or an incoming document's PDF files (none for a classified one)."""
+    if isinstance(document, OutgoingDocument):
+        if (
+            document.status == Status.ISSUED
+            and document.signed_file_id is not None
+            and document.is_digitally_signed
+        ):
+            return StoredFile.objects.filter(pk=document.signed_file_id, content_type=doc_files.PDF)
+        return StoredFile.objects.none()
+    if document.is_classified:
+        return StoredFile.objects.none()
+    return document.files.filter(content_type=doc_files.PDF).order_by("pk")
+
+
+def copies_of(document: OutgoingDocument | IncomingDocument) -> QuerySet[ElectronicCopy]:
+    """The newest electronic copies made of a document, for anyone who may open it."""
+    link = "outgoing" if isinstance(document, OutgoingDocument) else "incoming"
+    return ElectronicCopy.objects.filter(
+        committee_id=document.committee_id, **{link: document}
+    ).select_related("made_by", "copy")[:COPIES_SHOWN]
+
+
+def copies_context(user, document: OutgoingDocument | IncomingDocument) -> dict:
+    """What the electronic-copies part of a document's page shows to `user`: the copies, and
+    the form to make one for the seal holders when the document has a PDF to copy."""
+    sources = list(copy_sources(document))
+    may_copy = bool(sources) and copies.may_copy(user, document.committee)
+    rows = list(copies_of(document))
+    return {
+        "show": may_copy or bool(rows),
+        "copies": rows,
+        "may_copy": may_copy,
+        "sources": sources,
+        "kinds": ElectronicCopy.Kind.choices,
+        "credentials": list(signing_credentials(user, seal=True, remote=False)) if may_copy else [],
+        "is_outgoing": isinstance(document, OutgoingDocument),
+    }
+
+
+def get_copy_for_user(user, code) -> ElectronicCopy:
+    """One electronic copy, for those who may open its document: 404 outside the committee,
+    403 without the right to read the document (the same rule as the document's page)."""
+    access = access_for(user)
+    try:
+        copy = ElectronicCopy.objects.select_related("copy").get(
+            code=code, committee_id=access.committee_id
+        )
+    except (ElectronicCopy.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404 from exc
+    if copy.outgoing_id is not None:
+        readable = outgoing_for_user(user).filter(pk=copy.outgoing_id).exists()
+    elif copy.incoming_id is not None:
+        readable = incoming_for_user(user).filter(pk=copy.incoming_id).exists()
+    else:  # a copy of no document: only the copying body
+        readable = copies.may_copy(user, copy.committee)
+    if not readable:
+        raise PermissionDenied
+    return copy

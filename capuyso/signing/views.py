@@ -217,7 +217,12 @@ def signing_pdf(request, code):
     signing_file = services.signing_file_of(document)
     if signing_file is None:
         raise Http404
-    stored = signing_file.current
+    return pdf_response(request, signing_file.current)
+
+
+def pdf_response(request, stored):
+    """A stored PDF, after the caller's permission check, only if its SHA-256 still matches:
+    shown in the browser, or downloaded with `?download=1`."""
     try:
         data = doc_files.read_verified(stored)
     except FileNotFoundError as exc:
