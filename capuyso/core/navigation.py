@@ -35,6 +35,13 @@ NAV_ITEMS = [
         True,
     ),
     NavItem(_("Members"), "members:list", Action.MEMBERS_VIEW, "members"),
+    NavItem(
+        _("Membership rules"),
+        "members:settings_rules",
+        Action.MEMBERS_CONFIGURE,
+        "members/settings",
+        True,
+    ),
     NavItem(_("Users"), "accounts:users", Action.USERS_VIEW, "accounts/users"),
     NavItem(_("Audit trail"), "audit:list", Action.AUDIT_VIEW, "audit"),
     NavItem(_("Jobs"), "jobs:list", None, "jobs"),

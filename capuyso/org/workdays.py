@@ -22,6 +22,11 @@ def _public_holidays(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.country_holidays("VN", years=year).keys())
 
 
+def public_holidays(year: int) -> list[tuple[dt.date, str]]:
+    """The year's public holidays with their (Vietnamese) names, in date order."""
+    return sorted(holidays.country_holidays("VN", years=year).items())
+
+
 class WorkCalendar:
     """The calendar of one committee over a span of years, loaded once (one query)."""
 
