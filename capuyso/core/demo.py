@@ -37,7 +37,7 @@ from capuyso.accounts.roles import TWO_FACTOR_ROLES, Role
 from capuyso.audit.models import AuditEvent, ChainHead
 from capuyso.audit.services import Verb, audit_record
 from capuyso.core.text import fold
-from capuyso.members.models import Member
+from capuyso.members.models import Exemption, Member
 from capuyso.org import services as org_services
 from capuyso.org.models import AdministrativeUnit, Committee, Grouping, Unit
 
@@ -123,6 +123,51 @@ def person_name(rng: random.Random, sex: str) -> str:
     )
 
 
+GENERAL_EDUCATION = {
+    Member.GeneralEducation.UPPER_SECONDARY: 80,
+    Member.GeneralEducation.LOWER_SECONDARY: 17,
+    Member.GeneralEducation.PRIMARY: 3,
+}
+QUALIFICATIONS = {
+    "": {
+        Member.Qualification.NONE: 45,
+        Member.Qualification.INTERMEDIATE: 25,
+        Member.Qualification.COLLEGE: 10,
+        Member.Qualification.UNIVERSITY: 20,
+    },
+    Unit.CellKind.SCHOOL: {Member.Qualification.UNIVERSITY: 80, Member.Qualification.MASTER: 20},
+    Unit.CellKind.HEALTH_STATION: {
+        Member.Qualification.COLLEGE: 40,
+        Member.Qualification.UNIVERSITY: 60,
+    },
+    Unit.CellKind.AGENCY: {Member.Qualification.UNIVERSITY: 85, Member.Qualification.MASTER: 15},
+}
+THEORY = {
+    Member.Theory.NONE: 30,
+    Member.Theory.ELEMENTARY: 50,
+    Member.Theory.INTERMEDIATE: 17,
+    Member.Theory.ADVANCED: 3,
+}
+OCCUPATIONS = {
+    Unit.CellKind.VILLAGE: "Nông nghiệp",
+    Unit.CellKind.RESIDENTIAL: "Kinh doanh",
+    Unit.CellKind.SCHOOL: "Giáo viên",
+    Unit.CellKind.HEALTH_STATION: "Y tế",
+    Unit.CellKind.POLICE: "Công an",
+    Unit.CellKind.MILITARY: "Quân đội",
+    Unit.CellKind.ENTERPRISE: "Công nhân",
+    Unit.CellKind.AGENCY: "Cán bộ, công chức",
+    Unit.CellKind.RETIRED: "Nghỉ hưu",
+}
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
 def _years_before(day: dt.date, years: float) -> dt.date:
     return day - dt.timedelta(days=round(years * 365.2425))
 
@@ -138,9 +183,18 @@ class CardNumbers:
     def __post_init__(self):
         self.next_number = self.rng.randint(10_000, 200_000)
 
+    next_citizen: int = 0
+
     def take(self) -> str:
         self.next_number += self.rng.randint(1, 3)
         return f"{self.prefix}{self.next_number:06d}"
+
+    def citizen_id(self, birth: dt.date, sex: str) -> str:
+        """A 12-digit citizen ID in the real layout (Hà Nội province code 001, a digit for
+        century and sex, the year of birth), unique through a running number."""
+        self.next_citizen += 1
+        century = (birth.year // 100 - 19) * 2 + (1 if sex == Member.Sex.FEMALE else 0)
+        return f"001{century}{birth.year % 100:02d}{self.next_citizen:06d}"
 
 
 def generate_members(
@@ -179,6 +233,17 @@ def generate_members(
             full_since = admission + dt.timedelta(days=365 + rng.randint(0, 45))
             status, card = Member.Status.FULL, cards.take()
         name = person_name(rng, sex)
+        # The file's other fields come from a stream of their own, so adding fields never
+        # changes the names, dates and card numbers the main stream gives.
+        more = random.Random(f"{name}|{birth}|{cards.next_citizen}")  # noqa: S311
+        ceremony = min(admission + dt.timedelta(days=more.randint(7, 30)), today)
+        if full_since is not None:
+            full_since = max(full_since, _add_years(ceremony, 1))
+            if full_since >= today:
+                full_since = today - dt.timedelta(days=1)
+                ceremony = min(ceremony, _add_years(full_since, -1))
+        age_now = (today - birth).days / 365.2425
+        exempt = full_since is not None and age_now > 78 and more.random() < 0.35
         yield Member(
             committee=committee,
             cell=cell,
@@ -188,9 +253,20 @@ def generate_members(
             date_of_birth=birth,
             admission_date=admission,
             full_membership_date=full_since,
-            status=status,
+            status=Member.Status.EXEMPT if exempt else status,
             card_number=card,
             phone=f"09{rng.randint(0, 99_999_999):08d}" if rng.random() < 0.8 else "",
+            ceremony_date=ceremony,
+            status_since=max(full_since, today - dt.timedelta(days=more.randint(60, 1500)))
+            if exempt
+            else full_since or ceremony,
+            citizen_id=cards.citizen_id(birth, sex),
+            religion="" if more.random() < 0.9 else "Công giáo",
+            general_education=_weighted(more, GENERAL_EDUCATION),
+            qualification=_weighted(more, QUALIFICATIONS.get(cell.cell_kind, QUALIFICATIONS[""])),
+            political_theory=_weighted(more, THEORY),
+            occupation=OCCUPATIONS.get(cell.cell_kind, "") if age_now < 60 else "Nghỉ hưu",
+            home_town="xã Phú Cát, thành phố Hà Nội",
         )
 
 
@@ -502,6 +578,7 @@ def build_committee(
             for cell in plan.member_cells
         )
     )
+    _record_exemptions(committee)
     audit_record(
         actor=None,
         verb=Verb.CREATE,
@@ -514,6 +591,22 @@ def build_committee(
         u.kind: u for u in Unit.objects.filter(committee=committee, kind__in=Unit.ORGAN_KINDS)
     }
     return BuiltCommittee(committee, units, organs, total)
+
+
+def _record_exemptions(committee: Committee) -> None:
+    """Generated exempt members get the cell resolution that exempted them."""
+    exempt = Member.objects.filter(committee=committee, status=Member.Status.EXEMPT)
+    Exemption.objects.bulk_create(
+        Exemption(
+            member_id=pk,
+            reason=Exemption.Reason.AGE,
+            reason_detail="Tuổi cao, sức yếu",
+            applied_on=since,
+            decision_date=since,
+            starts_on=since,
+        )
+        for pk, since in exempt.values_list("pk", "status_since")
+    )
 
 
 # --- The demo -----------------------------------------------------------------------
