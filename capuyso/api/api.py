@@ -78,9 +78,10 @@ def server_error(request, exc):
     return _error(request, _("Something went wrong on the server. Try again later."), 500)
 
 
-from . import accounts, documents, jobs, org  # noqa: E402 - routers register against `api`
+from . import accounts, documents, jobs, members, org  # noqa: E402 - routers register against `api`
 
 api.add_router("", accounts.router)
 api.add_router("", org.router)
 api.add_router("", jobs.router)
 api.add_router("", documents.router)
+api.add_router("", members.router)
