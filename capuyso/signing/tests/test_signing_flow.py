@@ -74,7 +74,9 @@ def approved(cast):
 def layout_pdf() -> bytes:
     """A Party-layout PDF (converted once per session when LibreOffice is installed)."""
     if not convert.available():
-        return pdf_bytes("Số      -KH/ĐU")
+        return pdf_bytes(
+            'Số      -KH/ĐU</p><p style="text-align:right">Phú Cát, ngày    tháng    năm 2026'
+        )
     layout = PartyLayout(
         superior_name="ĐẢNG BỘ THÀNH PHỐ HÀ NỘI",
         issuer_name="ĐẢNG ỦY XÃ PHÚ CÁT",
