@@ -445,9 +445,18 @@ def member_state_on(member: Member, day: dt.date) -> dict[str, Any] | None:
     )
     if revision is not None:
         return revision.snapshot
-    if not MemberRevision.objects.filter(member=member).exists() and member.admission_date <= day:
+    if member.admission_date > day:
+        return None
+    first = MemberRevision.objects.filter(member=member).order_by("effective_on", "pk").first()
+    if first is None:
         return snapshot(member)
-    return None
+    if first.kind in (MemberRevision.Kind.CREATED, MemberRevision.Kind.IMPORTED):
+        return None
+    # A file loaded without history and changed later stood, before its first recorded
+    # change, as that change found it.
+    before = dict(first.snapshot)
+    before.update({field: values[0] for field, values in (first.changes or {}).items()})
+    return before
 
 
 def display_date(value: dt.date | None, precision: str = DatePrecision.DAY) -> str:
