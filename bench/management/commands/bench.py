@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from bench import dataset as datasets
-from bench import documents, runner, signing
+from bench import documents, members, members_badges, runner, signing
 
 BENCH_PG_DATABASE = "capuyso_bench"
 
@@ -47,6 +47,10 @@ class Command(BaseCommand):
         for line in runner.run(dataset, n=n, only=only):
             self._emit(line)
         for line in documents.measure(dataset, only=only, n=n):
+            self._emit(line)
+        for line in members.measure(dataset, only=only, n=n):
+            self._emit(line)
+        for line in members_badges.measure(dataset, only=only, n=n):
             self._emit(line)
         for line in signing.measure(dataset, only=only, n=n):  # opt-in: --only signing
             self._emit(line)
@@ -84,6 +88,12 @@ class Command(BaseCommand):
                 "The city scale needs PostgreSQL: set DATABASE_URL=postgres://… "
                 f"(the benchmark creates and uses the database {name!r})."
             )
+        # A DATABASE_URL that names a capuyso_bench… database is used as the benchmark's
+        # own (several benchmark databases on one server); it is created from `postgres`.
+        configured = str(connection.settings_dict["NAME"])
+        if configured.startswith(BENCH_PG_DATABASE):
+            name = configured
+            self._switch(NAME="postgres")
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
             if cursor.fetchone() is None:
