@@ -33,8 +33,9 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 JPEG = "image/jpeg"
 PNG = "image/png"
 TIFF = "image/tiff"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"  # member imports
 
-EXTENSIONS = {PDF: "pdf", DOCX: "docx", JPEG: "jpg", PNG: "png", TIFF: "tif"}
+EXTENSIONS = {PDF: "pdf", DOCX: "docx", JPEG: "jpg", PNG: "png", TIFF: "tif", XLSX: "xlsx"}
 ALLOWED_NAMES = (".pdf", ".docx", ".jpg", ".jpeg", ".png", ".tif", ".tiff")
 
 
