@@ -234,8 +234,10 @@ def search_filter(text: str) -> Q:
         query = Q(card_number=text) | Q(card_number=digits)
         if len(digits) == 12:
             query |= Q(citizen_id=digits)
-        elif len(digits) >= 4:
-            query |= Q(citizen_id__startswith=digits)
+        elif 4 <= len(digits) < 12:
+            # A prefix as a range of 12-digit IDs: an index range scan on any collation,
+            # where LIKE 'prefix%' needs a pattern-ops index on PostgreSQL.
+            query |= Q(citizen_id__range=(digits.ljust(12, "0"), digits.ljust(12, "9")))
         return query
     compact = text.replace(" ", "")
     query = Q(full_name_folded__contains=fold(text))
