@@ -331,7 +331,10 @@ def member_edit(request, code):
         except ValidationError as exc:
             if _codes(exc) & {"stale", "closed", "handled"}:
                 _messages(request, exc)
-                return redirect("members:edit", member.code)
+                url = reverse("members:edit", args=[member.code])
+                if correction is not None and "handled" not in _codes(exc):
+                    url += f"?correction={correction.code}"
+                return redirect(url)
             add_service_errors(form, exc)
         else:
             if correction is not None:

@@ -605,3 +605,16 @@ def test_correction_of_another_file_cannot_be_applied_here(cast, client_for, own
         f"/members/{member.code}/edit/", {"correction": str(correction.code)}
     )
     assert response.status_code == 404
+
+
+def test_stale_correction_keeps_the_request_open_and_in_view(cast, client_for, own):
+    correction = records.correction_request_create(
+        actor=cast.member, member=own, field_name="occupation", proposed_value="Kỹ sư"
+    )
+    data = _edit_data(own, occupation="Kỹ sư", correction=str(correction.code))
+    member_update(actor=cast.secretary, member=own, data={"workplace": "UBND xã"})
+    response = client_for(cast.cell_secretary).post(f"/members/{own.code}/edit/", data)
+    assert response.status_code == 302
+    assert response.url == f"/members/{own.code}/edit/?correction={correction.code}"
+    correction.refresh_from_db()
+    assert correction.status == CorrectionRequest.Status.OPEN
