@@ -339,16 +339,41 @@ def _firsts(low: dt.date, high: dt.date) -> list[dt.date]:
     return sorted(days)
 
 
-def _admission_filter(years: int, window: _Window) -> Q:
-    """Admission dates whose milestone (without gaps) may fall in (previous, reach_end]."""
+@dataclass(frozen=True)
+class _Range:
+    """The admission dates whose milestone `years` (without gaps) may fall in the window."""
+
+    years: int
+    low: dt.date  # exclusive
+    high: dt.date  # inclusive
+    firsts: frozenset[dt.date]  # stored days of imprecise dates that may reach the window
+
+    def holds(self, admission: dt.date, precision: str) -> bool:
+        if self.low < admission <= self.high:
+            return True
+        return precision != DatePrecision.DAY and admission in self.firsts
+
+
+def _ranges(window: _Window) -> list[_Range]:
     margin = dt.timedelta(days=2)  # room for 29/02 and month-end rounding; exact check follows
-    low = add_years(window.previous, -years) - margin
-    high = add_years(window.reach_end(years), -years) + margin
-    # An imprecise date is stored as the 1st of its month or year and may stand for a day
-    # up to a year later: its stored day can be before `low`.
-    return Q(admission_date__gt=low, admission_date__lte=high) | Q(
-        admission_date__in=_firsts(low, high), admission_date_precision__in=IMPRECISE
+    ranges = []
+    for years in window.rules.badge_milestones:
+        low = add_years(window.previous, -years) - margin
+        high = add_years(window.reach_end(years), -years) + margin
+        # An imprecise date is stored as the 1st of its month or year and may stand for a
+        # day up to a year later: its stored day can be before `low`.
+        ranges.append(_Range(years, low, high, frozenset(_firsts(low, high))))
+    return ranges
+
+
+def _admission_filter(ranges: list[_Range]) -> Q:
+    condition = Q(
+        admission_date__in=sorted(set().union(*(r.firsts for r in ranges))),
+        admission_date_precision__in=IMPRECISE,
     )
+    for r in ranges:
+        condition |= Q(admission_date__gt=r.low, admission_date__lte=r.high)
+    return condition
 
 
 def _windows(committee_ids: list[int], award_date: dt.date):
@@ -387,16 +412,22 @@ def badge_candidates(*, committees, award_date: dt.date, scope: Q | None = None)
         if scope is not None:
             base = base.filter(scope)
         placed.extend(_with_gaps(base, window))
-        for years in window.rules.badge_milestones:
-            awarded = BadgeAward.objects.filter(member=OuterRef("pk"), milestone=years)
-            rows = (
-                base.filter(_admission_filter(years, window))
-                .filter(~Exists(awarded))
-                .exclude(Exists(Gap.objects.filter(member=OuterRef("pk"))))
-                .values_list(*ROW_FIELDS)
-            )
-            for row in rows:
-                hit = _place(row, years, [], window)
+        ranges = _ranges(window)
+        members = (
+            base.filter(_admission_filter(ranges))
+            .exclude(Exists(Gap.objects.filter(member=OuterRef("pk"))))
+            .order_by()
+        )
+        awarded = set(
+            BadgeAward.objects.filter(
+                member__in=members.values("pk"), milestone__in=[r.years for r in ranges]
+            ).values_list("member_id", "milestone")
+        )
+        for row in members.values_list(*ROW_FIELDS):
+            for r in ranges:
+                if not r.holds(row[ADMISSION], row[PRECISION]) or (row[PK], r.years) in awarded:
+                    continue
+                hit = _place(row, r.years, [], window)
                 if hit is not None:
                     placed.append(hit)
     folded: dict[str, str] = {}
@@ -421,7 +452,7 @@ def _with_gaps(base, window: _Window) -> list[tuple[str, Candidate]]:
     )
     members = base.filter(
         Exists(Gap.objects.filter(member=OuterRef("pk"))), admission_date__lte=latest
-    )
+    ).order_by()
     rows = list(members.values_list(*ROW_FIELDS))
     if not rows:
         return []
