@@ -326,7 +326,8 @@ def transfer_platform_start(
 
 def _lock_transfer(transfer: Transfer) -> Transfer:
     return (
-        Transfer.objects.select_for_update()
+        # `of=("self",)`: PostgreSQL cannot lock the nullable side of the outer joins.
+        Transfer.objects.select_for_update(of=("self",))
         .select_related("member", "from_committee", "to_committee", "from_cell", "to_cell")
         .get(pk=transfer.pk)
     )

@@ -24,6 +24,7 @@ def lifecycle_panel(context, member: Member) -> dict:
     panel = {
         "today": today,
         "manage": manage,
+        "follow_transfers": may_manage(user, member),
         "committee_wide": manage and sel.may_manage_committee(user, member.committee_id),
         "show_quorum": member.is_active
         and access.can(

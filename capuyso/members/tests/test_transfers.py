@@ -6,8 +6,10 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
 from docx import Document
 
+from capuyso.accounts.models import User
 from capuyso.accounts.roles import Role
 from capuyso.audit.models import AuditEvent
 from capuyso.core.testing import make_member, make_user
@@ -486,3 +488,67 @@ def test_a_dissolved_cell_cannot_receive(cast):
             decision_date=D(2026, 3, 2),
         )
     assert exc.value.error_dict["to_cell"][0].code == "dissolved"
+
+
+# --- The same action at the same instant (PostgreSQL only) ------------------------------
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="concurrency needs PostgreSQL (SQLite serialises writers)",
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_simultaneous_accepts_and_exemptions_happen_once():
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    from capuyso.core.testing import build_cast
+    from capuyso.members.services.lifecycle import exemption_record
+
+    cast = build_cast()
+    organ = Unit.objects.get(committee=cast.other, kind=Unit.Kind.PARTY_BUILDING_BOARD)
+    board = make_user(cast.other, "banxaydung-dx", "Phan Văn Dũng", Role.PARTY_BUILDING, organ)
+    leaving = make_member(cast.committee, cast.cell, "Lê Văn Đi Xa")
+    staying = make_member(cast.committee, cast.cell, "Trần Văn Già")
+    transfer = start(cast, leaving)
+    count = 6
+    barrier = threading.Barrier(count * 2, timeout=30)
+
+    def accept(_):
+        try:
+            barrier.wait()
+            return svc.transfer_accept(
+                actor=User.objects.get(pk=board.pk),
+                transfer=Transfer.objects.get(pk=transfer.pk),
+                to_cell=cast.foreign_cell,
+                received_on=D(2026, 2, 2),
+            ).pk
+        finally:
+            connections.close_all()
+
+    def exempt(_):
+        try:
+            barrier.wait()
+            return exemption_record(
+                actor=User.objects.get(pk=cast.cell_secretary.pk),
+                member=Member.objects.get(pk=staying.pk),
+                reason="age",
+                applied_on=D(2026, 2, 2),
+                decision_date=D(2026, 2, 10),
+                starts_on=D(2026, 2, 10),
+            ).pk
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=count * 2) as pool:
+        accepted = [pool.submit(accept, i) for i in range(count)]
+        exempted = [pool.submit(exempt, i) for i in range(count)]
+        assert {f.result() for f in accepted} == {transfer.pk}
+        assert len({f.result() for f in exempted}) == 1
+    leaving.refresh_from_db()
+    assert leaving.committee_id == cast.other.pk
+    assert leaving.revisions.filter(kind=MemberRevision.Kind.TRANSFERRED).count() == 1
+    assert staying.exemptions.count() == 1
+    assert staying.revisions.filter(kind=MemberRevision.Kind.EXEMPTED).count() == 1
