@@ -12,7 +12,6 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from capuyso.core.text import fold
 from capuyso.members import importing_values as values_
 from capuyso.members.importing_rows import (
     CREATED,
@@ -32,6 +31,7 @@ from capuyso.members.importing_rows import (
     parse_row,
 )
 from capuyso.members.importing_sheet import Workbook
+from capuyso.members.importing_values import fold
 from capuyso.members.models import DatePrecision, Member
 from capuyso.members.services.file import check_open, display_date, validate_member
 from capuyso.org.models import Unit

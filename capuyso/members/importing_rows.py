@@ -11,9 +11,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from capuyso.core.text import fold
 from capuyso.members import importing_values as values_
 from capuyso.members.importing_sheet import SheetRow
+from capuyso.members.importing_values import fold
 from capuyso.members.models import DatePrecision, Member
 from capuyso.members.services.file import normalize_phone
 from capuyso.org.models import Unit

@@ -30,9 +30,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from capuyso.core.text import fold
 from capuyso.members.importing_values import (
     clean_text,
+    fold,
     is_exempt_text,
     is_section_row,
     section_cell_name,
@@ -387,7 +387,7 @@ def _read_sheet(workbook, worksheet) -> tuple[SheetInfo | None, list[SheetRow]]:
             if col > len(values) and first < number <= last:
                 values.extend([None] * (col - len(values)))
                 values[col - 1] = carried.get(col)
-        if any(clean_text(v) for v in values):
+        if not anything and any(clean_text(v) for v in values):
             anything = True
         if columns is None:
             if number > HEADER_SCAN_ROWS:

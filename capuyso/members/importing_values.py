@@ -6,13 +6,14 @@ with a code and a message for the report."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from typing import Any
 
 from django.utils.translation import gettext as _
 
-from capuyso.core.text import fold
+from capuyso.core import text as core_text
 from capuyso.members.models import DatePrecision, Member
 
 # Excel serials 1900–2100 (a year typed into a date-formatted cell) show as these dates.
@@ -27,14 +28,28 @@ def clean_text(value: Any) -> str:
     '.0' Excel gives them."""
     if value is None:
         return ""
+    if type(value) is str:
+        return _clean_str(value)
     if isinstance(value, bool):
         return "x" if value else ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, (dt.datetime, dt.date)):
         return f"{value:%d/%m/%Y}"
-    text = unicodedata.normalize("NFC", str(value)).translate(_INVISIBLE)
+    return _clean_str(str(value))
+
+
+@functools.lru_cache(maxsize=65536)
+def _clean_str(value: str) -> str:
+    # Cached: a workbook repeats its cells' names, "Kinh", "Nam", "Chính thức"…
+    text = unicodedata.normalize("NFC", value).translate(_INVISIBLE)
     return " ".join(text.split())
+
+
+@functools.lru_cache(maxsize=65536)
+def fold(text: str | None) -> str:
+    """`capuyso.core.text.fold`, cached for the many repeated values of a workbook."""
+    return core_text.fold(text)
 
 
 class ValueProblem(Exception):

@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from bench import dataset as datasets
-from bench import documents, members, members_badges, runner, signing
+from bench import documents, members, members_badges, members_import, runner, signing
 
 BENCH_PG_DATABASE = "capuyso_bench"
 
@@ -53,6 +53,8 @@ class Command(BaseCommand):
         for line in members_badges.measure(dataset, only=only, n=n):
             self._emit(line)
         for line in signing.measure(dataset, only=only, n=n):  # opt-in: --only signing
+            self._emit(line)
+        for line in members_import.measure(dataset, only=only):  # opt-in: --only members.import
             self._emit(line)
 
     def _emit(self, line: dict) -> None:
