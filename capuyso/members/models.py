@@ -199,6 +199,11 @@ class Member(TenantModel):
         verbose_name_plural = _("party members")
         indexes = [
             models.Index(fields=["committee", "cell"], name="member_committee_cell"),
+            # The list's default order within one committee, without walking other
+            # committees' names (city-scale PostgreSQL: 414 ms → 0.5 ms).
+            models.Index(
+                fields=["committee", "full_name_folded", "id"], name="member_committee_name"
+            ),
             models.Index(fields=["committee", "status"], name="member_committee_status"),
             models.Index(fields=["committee", "admission_date"], name="member_committee_admitted"),
             models.Index(fields=["committee", "card_number"], name="member_committee_card"),
