@@ -98,7 +98,7 @@ def build_plan(*, committee, workbook: Workbook, create_cells: bool) -> Plan:
                         "unknown_cell",
                         _(
                             "The cell “%(cell)s” is not one of this committee's cells. Add it, "
-                            "correct the name, or import with “create missing cells”."
+                            "correct the name, or import again creating the missing cells."
                         )
                         % {"cell": cell_name},
                     )
