@@ -328,3 +328,31 @@ def test_the_file_summary_shows_party_age_next_badge_and_awards(cast):
     assert summary.party_age.years == 30 and summary.party_age.months == 3
     assert summary.next_milestone == (40, D(2036, 3, 1))
     assert [b.milestone for b in summary.badges] == [30]
+
+
+def test_rules_in_force_are_the_ones_rules_on_gives(cast):
+    from capuyso.members.rules import rules_on
+
+    MembershipRules.objects.create(
+        committee=cast.committee,
+        effective_from=D(2026, 1, 1),
+        badge_milestones=[30, 35],
+        badge_award_days=["19/05"],
+    )
+    MembershipRules.objects.create(  # the same day as the platform row: the committee's wins
+        committee=cast.other,
+        effective_from=D(1930, 2, 3),
+        badge_milestones=[30],
+        badge_award_days=["19/05"],
+    )
+    for day in (D(1930, 2, 3), D(2025, 12, 31), D(2026, 1, 1), D(2027, 1, 1)):
+        assert rules_by_committee([cast.committee.pk, cast.other.pk], day) == {
+            c.pk: rules_on(c, day) for c in (cast.committee, cast.other)
+        }, day
+    assert award_dates_in_year(cast.committee, 2026) == [D(2026, 5, 19)]
+    assert award_dates_in_year(cast.committee, 2025) == [
+        D(2025, 2, 3),
+        D(2025, 5, 19),
+        D(2025, 9, 2),
+        D(2025, 11, 7),
+    ]
