@@ -63,6 +63,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.db.models.fields.json import KT
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -78,9 +79,10 @@ from capuyso.documents.files import (
     read_verified,
     store,
 )
+from capuyso.documents.files import IntegrityError as StoredFileChanged
 from capuyso.documents.models import StoredFile
 from capuyso.members.importing_match import Plan, _validation, build_plan
-from capuyso.members.importing_rows import REJECTED
+from capuyso.members.importing_rows import REJECTED, STATUSES
 from capuyso.members.importing_sheet import ImportFileError, read_workbook
 from capuyso.members.models import ImportBatch, Member, MemberRevision
 from capuyso.members.services.file import member_update, snapshot
@@ -192,8 +194,13 @@ def may_import(user) -> bool:
 def imports_for_user(user) -> QuerySet[ImportBatch]:
     if not may_import(user):
         return ImportBatch.objects.none()
-    return ImportBatch.objects.filter(committee_id=user.committee_id).select_related(
-        "file", "created_by"
+    # A report holds a line per row (megabytes for a big workbook): the list reads only
+    # its counts.
+    return (
+        ImportBatch.objects.filter(committee_id=user.committee_id)
+        .select_related("file", "created_by")
+        .defer("report")
+        .annotate(**{f"count_{status}": KT(f"report__counts__{status}") for status in STATUSES})
     )
 
 
@@ -282,7 +289,7 @@ def import_recheck(*, actor, batch: ImportBatch, create_cells: bool) -> ImportBa
     batch.report = import_members(
         actor=actor,
         committee=batch.committee,
-        data=read_verified(batch.file),
+        data=_stored_workbook(batch),
         file_name=batch.file.original_name,
         dry_run=True,
         create_cells=create_cells,
@@ -302,7 +309,7 @@ def import_apply(*, actor, batch: ImportBatch) -> ImportBatch:
     batch.report = import_members(
         actor=actor,
         committee=batch.committee,
-        data=read_verified(batch.file),
+        data=_stored_workbook(batch),
         file_name=batch.file.original_name,
         create_cells=batch.create_cells,
         batch=batch,
@@ -327,6 +334,19 @@ def import_discard(*, actor, batch: ImportBatch) -> ImportBatch:
         changes={"status": [ImportBatch.Status.PREVIEWED, ImportBatch.Status.DISCARDED]},
     )
     return batch
+
+
+def _stored_workbook(batch: ImportBatch) -> bytes:
+    try:
+        return read_verified(batch.file)
+    except (StoredFileChanged, OSError) as exc:
+        raise ImportFileError(
+            _(
+                "The stored copy of the workbook is missing or was changed since it was "
+                "uploaded; upload the workbook again."
+            ),
+            code="stored_file",
+        ) from exc
 
 
 def _lock(actor, batch: ImportBatch) -> ImportBatch:

@@ -72,8 +72,8 @@ _ALIASES = {
         "ngay sinh/nam sinh",
     ),
     "sex": ("gioi tinh", "nam/nu", "nam, nu", "nam nu", "gioi"),
-    "male": ("nam",),
-    "female": ("nu",),
+    "male": ("nam", "ngay sinh nam", "nam sinh nam", "ngay sinh (nam)"),
+    "female": ("nu", "ngay sinh nu", "nam sinh nu", "ngay sinh (nu)"),
     "ethnicity": ("dan toc",),
     "religion": ("ton giao",),
     "home_town": ("que quan", "nguyen quan", "que"),
@@ -342,6 +342,13 @@ def read_workbook(data: bytes) -> Workbook:
         sheets, rows = [], []
         for worksheet in workbook.worksheets:
             if getattr(worksheet, "sheet_state", "visible") != "visible":
+                # Hidden sheets mostly hold the lists behind drop-downs; say so, once.
+                info = SheetInfo(name=worksheet.title, code="hidden")
+                info.reason = _(
+                    "This sheet is hidden in Excel and was not read. If it lists members, "
+                    "unhide it (right-click a sheet tab, Unhide) and upload the workbook again."
+                )
+                sheets.append(info)
                 continue
             info, sheet_rows = _read_sheet(workbook, worksheet)
             if info is not None:

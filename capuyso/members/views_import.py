@@ -118,7 +118,11 @@ def import_apply_view(request, code):
             % {"status": batch.get_status_display().lower()},
         )
         return redirect("members:import_preview", batch.code)
-    batch = import_apply(actor=request.user, batch=batch)
+    try:
+        batch = import_apply(actor=request.user, batch=batch)
+    except ImportFileError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("members:import_preview", batch.code)
     counts = batch.report["counts"]
     messages.success(
         request,
@@ -145,7 +149,10 @@ def import_discard_view(request, code):
 @login_required
 def import_recheck_view(request, code):
     batch = get_import_for_user(request.user, code)
-    import_recheck(
-        actor=request.user, batch=batch, create_cells=request.POST.get("create_cells") == "1"
-    )
+    try:
+        import_recheck(
+            actor=request.user, batch=batch, create_cells=request.POST.get("create_cells") == "1"
+        )
+    except ImportFileError as exc:
+        messages.error(request, exc.messages[0])
     return redirect("members:import_preview", batch.code)

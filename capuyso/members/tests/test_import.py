@@ -607,3 +607,32 @@ def test_reading_a_workbook_whose_recorded_size_is_wrong(cast):
                 content = content.replace(b'<dimension ref="A1:I4"/>', b'<dimension ref="A1"/>')
             package.writestr(item, content)
     assert len(read_workbook(target.getvalue()).rows) == 3
+
+
+def test_a_hidden_sheet_is_not_read_and_is_reported(cast):
+    book = openpyxl.load_workbook(io.BytesIO(ms.simple_workbook([row()], HEADERS)))
+    hidden = book.create_sheet("Danh mục")
+    hidden.append(["Họ và tên", "Giới tính", "Ngày sinh", "Chi bộ"])
+    hidden.append(["Lê Văn Ẩn", "Nam", "1/1/1970", ms.CELL])
+    hidden.sheet_state = "hidden"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    report = run(cast, buffer.getvalue())
+    assert report["counts"]["created"] == 1 and len(report["rows"]) == 1
+    assert [(s["sheet"], s.get("code")) for s in report["sheets"]] == [
+        ("DS", None),
+        ("Danh mục", "hidden"),
+    ]
+
+
+def test_two_level_headers_with_the_sex_in_the_header_text(cast):
+    report = run(
+        cast,
+        ms.simple_workbook(
+            [["Trần Thị Mơ", None, "2/3/1980", ms.CELL, "1/1/2005"]],
+            ["Họ và tên", "Ngày sinh Nam", "Ngày sinh Nữ", "Chi bộ", "Ngày vào Đảng"],
+        ),
+    )
+    assert report["counts"]["created"] == 1
+    member = Member.objects.get(full_name="Trần Thị Mơ")
+    assert member.sex == Member.Sex.FEMALE and member.date_of_birth == dt.date(1980, 3, 2)

@@ -209,3 +209,16 @@ def test_the_list_of_imports_stays_within_its_queries(
     assert len(response.context["batches"]) == 4
     link = reverse("members:import_preview", args=[batch.code])
     assert response.content.decode().count(link) == 1
+
+
+def test_a_stored_workbook_changed_since_upload_is_not_applied(cast, client_for, batch):
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(batch.file.file.name, "wb") as handle:
+        handle.write(b"changed")
+    members = Member.objects.count()
+    response = client_for(cast.party_building).post(urls(batch)["import_apply"])
+    assert response.status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == ImportBatch.Status.PREVIEWED
+    assert Member.objects.count() == members
