@@ -45,13 +45,15 @@ Decisions:
   revision of kind IMPORTED and one audit event each); the import itself is one audit
   event with the counts. A dry run plans the same and writes nothing.
 
-Codes: created, updated, unchanged, listed_twice; rejected: no_name, bad_date,
-unknown_value, too_long, no_cell, unknown_cell, cell_dissolved, and validate_member's
-(future, admission_before_birth, full_before_admission, citizen_id, phone,
-probationary_with_full_date, required, duplicate_card, duplicate_citizen_id); review:
-card_conflict, citizen_id_conflict, card_and_citizen_id_differ, duplicate_card_in_file,
-duplicate_citizen_id_in_file, duplicate_person_in_file, possible_duplicate, ambiguous,
-same_name_other_cell, matched_twice, cell_differs, status_differs, closed.
+Codes of the rows: created, updated, unchanged, listed_twice; rejected: no_name, bad_date,
+unknown_value, excel_error, too_long, no_cell, unknown_cell, cell_dissolved, unreadable
+(a row that broke the reader: logged, the rest goes on), and validate_member's (future,
+admission_before_birth, full_before_admission, citizen_id, phone,
+probationary_with_full_date, required…); review: card_conflict, citizen_id_conflict,
+card_and_citizen_id_differ, duplicate_card_in_file, duplicate_citizen_id_in_file,
+duplicate_person_in_file, ambiguous, same_name_other_cell, matched_twice, cell_differs,
+status_differs, closed. Of the sheets: no_header, hidden. Of the file (ImportFileError,
+nothing written): empty, not_xlsx, xls, encrypted, damaged, too_large, stored_file.
 """
 
 from __future__ import annotations

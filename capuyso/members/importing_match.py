@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,8 @@ from capuyso.members.importing_values import fold
 from capuyso.members.models import DatePrecision, Member
 from capuyso.members.services.file import check_open, display_date, validate_member
 from capuyso.org.models import Unit
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -78,53 +81,63 @@ def build_plan(*, committee, workbook: Workbook, create_cells: bool) -> Plan:
             sheet=row.sheet, row=row.row, name=values_.clean_name(row.values.get("full_name"))
         )
         plan.lines.append(line)
-        values, status, exempt_since, problems = parse_row(row)
-        cell_name = values_.clean_text(row.values.get("cell")) or row.cell_hint
-        if not cell_name:
-            cell_name = sheet_cells.get(row.sheet, "")
-        unit = None
-        if not cell_name:
-            problems.append(
-                RowProblem(
-                    "no_cell",
-                    _("The row names no cell; write the cell's name in the Chi bộ column."),
-                )
-            )
-        else:
-            unit = cells.resolve(cell_name)
-            if unit is None:
-                problems.append(
-                    RowProblem(
-                        "unknown_cell",
-                        _(
-                            "The cell “%(cell)s” is not one of this committee's cells. Add it, "
-                            "correct the name, or import again creating the missing cells."
-                        )
-                        % {"cell": cell_name},
-                    )
-                )
-            elif unit.dissolved_on is not None:
-                problems.append(
-                    RowProblem(
-                        "cell_dissolved",
-                        _("The cell “%(cell)s” was dissolved on %(date)s.")
-                        % {"cell": unit.name, "date": f"{unit.dissolved_on:%d/%m/%Y}"},
-                    )
-                )
-        if problems:
-            line.set(REJECTED, problems[0].code, " ".join(p.reason for p in problems))
+        try:
+            record = _read_row(row, line, cells, sheet_cells)
+        except Exception:  # one unreadable row never stops the import
+            logger.exception("members import: row %s of %r", row.row, row.sheet)
+            line.set(REJECTED, "unreadable", _("This row could not be read; check its cells."))
             continue
-        if row.exempt:
-            status = Member.Status.EXEMPT
-        records.append(
-            Record(line=line, values=values, cell=unit, status=status, exempt_since=exempt_since)
-        )
+        if record is not None:
+            records.append(record)
     plan.unknown_cells = list(cells.unknown.values())
     plan.new_cells = cells.new
 
     records = _merge_duplicates(records)
     _match_and_decide(committee, records, plan)
     return plan
+
+
+def _read_row(row, line: Line, cells: CellIndex, sheet_cells: dict[str, str]) -> Record | None:
+    """The row as a person, or None when it is refused (its line then says why)."""
+    values, status, exempt_since, problems = parse_row(row)
+    cell_name = values_.clean_text(row.values.get("cell")) or row.cell_hint
+    if not cell_name:
+        cell_name = sheet_cells.get(row.sheet, "")
+    unit = None
+    if not cell_name:
+        problems.append(
+            RowProblem(
+                "no_cell",
+                _("The row names no cell; write the cell's name in the Chi bộ column."),
+            )
+        )
+    else:
+        unit = cells.resolve(cell_name)
+        if unit is None:
+            problems.append(
+                RowProblem(
+                    "unknown_cell",
+                    _(
+                        "The cell “%(cell)s” is not one of this committee's cells. Add it, "
+                        "correct the name, or import again creating the missing cells."
+                    )
+                    % {"cell": cell_name},
+                )
+            )
+        elif unit.dissolved_on is not None:
+            problems.append(
+                RowProblem(
+                    "cell_dissolved",
+                    _("The cell “%(cell)s” was dissolved on %(date)s.")
+                    % {"cell": unit.name, "date": f"{unit.dissolved_on:%d/%m/%Y}"},
+                )
+            )
+    if problems:
+        line.set(REJECTED, problems[0].code, " ".join(p.reason for p in problems))
+        return None
+    if row.exempt:
+        status = Member.Status.EXEMPT
+    return Record(line=line, values=values, cell=unit, status=status, exempt_since=exempt_since)
 
 
 def _dates_compatible(a: dt.date, pa: str, b: dt.date, pb: str) -> bool:
@@ -317,19 +330,34 @@ def _match_and_decide(committee, records: list[Record], plan: Plan) -> None:
         if member is not None:
             claims[member.pk].append(record)
     for record, member in matched:
-        if member is not None and len(claims[member.pk]) > 1:
-            others = [r for r in claims[member.pk] if r is not record]
+        try:
+            _decide(committee, record, member, claims, plan)
+        except Exception:  # one row never stops the import
+            logger.exception("members import: row %s of %r", record.line.row, record.line.sheet)
             record.line.set(
-                REVIEW,
-                "matched_twice",
-                _("This row and %(where)s both match the file of %(who)s.")
-                % {"where": others[0].line.where, "who": _who(member)},
-                member,
+                REJECTED, "unreadable", _("This row could not be read; check its cells.")
             )
-        elif member is None:
-            _plan_create(committee, record, plan)
-        else:
-            _plan_update(record, member, plan)
+    _settle_twins(records)
+
+
+def _decide(committee, record: Record, member, claims, plan: Plan) -> None:
+    if member is not None and len(claims[member.pk]) > 1:
+        others = [r for r in claims[member.pk] if r is not record]
+        record.line.set(
+            REVIEW,
+            "matched_twice",
+            _("This row and %(where)s both match the file of %(who)s.")
+            % {"where": others[0].line.where, "who": _who(member)},
+            member,
+        )
+    elif member is None:
+        _plan_create(committee, record, plan)
+    else:
+        _plan_update(record, member, plan)
+
+
+def _settle_twins(records: list[Record]) -> None:
+    """The other rows of a person merged from several take the first row's outcome."""
     for record in records:
         for twin in record.twins:
             if record.line.status in (CREATED, UPDATED, UNCHANGED):

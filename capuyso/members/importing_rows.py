@@ -18,6 +18,9 @@ from capuyso.members.models import DatePrecision, Member
 from capuyso.members.services.file import normalize_phone
 from capuyso.org.models import Unit
 
+EXCEL_ERRORS = frozenset(
+    {"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
+)
 TEXT_FIELDS = (
     "ethnicity",
     "religion",
@@ -166,9 +169,21 @@ def _label(name: str) -> str:
 def parse_row(row: SheetRow) -> tuple[dict[str, Any], str, dt.date | None, list[RowProblem]]:
     """The row's cells as model values, its status (or ""), the exemption date, and the
     problems found (each a reason to refuse the row)."""
-    raw = row.values
+    raw = dict(row.values)
     values: dict[str, Any] = {}
     problems: list[RowProblem] = []
+    for key, value in list(raw.items()):
+        if isinstance(value, str) and value.strip() in EXCEL_ERRORS:
+            del raw[key]
+            problems.append(
+                RowProblem(
+                    "excel_error",
+                    f"{_label(key)}: "
+                    + _("the cell shows the Excel error %(error)s; correct it or type the value.")
+                    % {"error": value.strip()},
+                    key,
+                )
+            )
 
     def problem(name: str, exc: values_.ValueProblem | RowProblem) -> None:
         reason = exc.message if isinstance(exc, values_.ValueProblem) else exc.reason

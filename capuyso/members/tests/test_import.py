@@ -636,3 +636,26 @@ def test_two_level_headers_with_the_sex_in_the_header_text(cast):
     assert report["counts"]["created"] == 1
     member = Member.objects.get(full_name="Trần Thị Mơ")
     assert member.sex == Member.Sex.FEMALE and member.date_of_birth == dt.date(1980, 3, 2)
+
+
+def test_an_excel_error_in_a_cell_is_a_reason_not_a_value(cast):
+    assert one(cast, row(born="#REF!")) == ("rejected", "excel_error")
+    assert one(cast, row(name="#N/A")) == ("rejected", "excel_error")
+
+
+def test_a_row_that_breaks_the_reader_is_refused_and_the_others_imported(cast, monkeypatch):
+    from capuyso.members import importing_match
+
+    real = importing_match.parse_row
+
+    def fragile(sheet_row):
+        if sheet_row.row == 2:
+            raise RuntimeError("unexpected")
+        return real(sheet_row)
+
+    monkeypatch.setattr(importing_match, "parse_row", fragile)
+    report = run(cast, ms.simple_workbook([row(name="Một"), row(name="Hai")], HEADERS))
+    assert [(r["status"], r["code"]) for r in report["rows"]] == [
+        ("rejected", "unreadable"),
+        ("created", "created"),
+    ]
