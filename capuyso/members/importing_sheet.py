@@ -377,6 +377,7 @@ def _read_sheet(workbook, worksheet) -> tuple[SheetInfo | None, list[SheetRow]]:
     anything = False
     section = ""
     header_index = None
+    header_texts: list[str] = []
     for number, raw in enumerate(worksheet.iter_rows(values_only=True), start=1):
         values = list(raw)
         # Merged cells: the value of the top cell goes to every row of the block.
@@ -407,6 +408,7 @@ def _read_sheet(workbook, worksheet) -> tuple[SheetInfo | None, list[SheetRow]]:
                         columns[index] = found_field
                 info.header_row = number
                 header_index = number
+                header_texts = [clean_text(v) for v in values]
                 info.ignored = [
                     clean_text(v)
                     for i, v in enumerate(values)
@@ -420,7 +422,13 @@ def _read_sheet(workbook, worksheet) -> tuple[SheetInfo | None, list[SheetRow]]:
         if header_index is not None and number == header_index + 1:
             # A second header row ("Nam | Nữ" under "Ngày sinh"), or the column numbers.
             sub = _header_fields(values)
-            if sub and not _looks_like_data(values, columns):
+            # Every cell a header name, or the header above repeated (merged over both rows).
+            all_headers = all(
+                i in sub or (i < len(header_texts) and text == header_texts[i])
+                for i, text in enumerate(clean_text(v) for v in values)
+                if text
+            )
+            if sub and all_headers and not _looks_like_data(values, columns):
                 for index, found_field in sub.items():
                     if columns.get(index) != found_field and found_field not in columns.values():
                         if index in columns and columns[index] != "date_of_birth":

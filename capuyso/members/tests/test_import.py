@@ -659,3 +659,19 @@ def test_a_row_that_breaks_the_reader_is_refused_and_the_others_imported(cast, m
         ("rejected", "unreadable"),
         ("created", "created"),
     ]
+
+
+def test_a_row_right_under_the_header_is_a_row_even_with_words_like_headers(cast):
+    report = run(
+        cast,
+        ms.simple_workbook(
+            [
+                [None, "Nam", "1/1/1970", ms.CELL, "1/1/2000"],
+                ["An", "Nam", "1970", ms.CELL, "2000"],
+            ],
+        ),
+    )
+    assert [(r["row"], r["status"], r["code"]) for r in report["rows"]] == [
+        (2, "rejected", "no_name"),
+        (3, "created", "created"),
+    ]
