@@ -30,7 +30,9 @@ Lines (JSON, after the page scenarios):
 Decision: nothing stays behind. The history is written inside a transaction that is rolled
 back at the end (inside the tests' transaction, a savepoint), so the shared dataset keeps
 the shape the other scenarios expect. On PostgreSQL the tables are ANALYZEd inside that
-transaction (ANALYZE counts the transaction's own rows), so the planner sees the history.
+transaction (ANALYZE counts the transaction's own rows), so the planner sees the history
+(and a freshly built dataset: without statistics on org_unit the planner joined the cells
+in a nested loop and the city took 1.8 s instead of 0.9 s).
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ from capuyso.members.services.badges import (
     previous_award_date,
     rules_by_committee,
 )
-from capuyso.org.models import Committee
+from capuyso.org.models import Committee, Unit
 
 NAMES = (
     "members.badges.data",
@@ -339,7 +341,7 @@ def add_history(committee_ids: list[int], award_date: dt.date, seed: int = SEED)
     counts["awards"] = len(awards)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            for table in (Member, Gap, BadgeAward):
+            for table in (Member, Gap, BadgeAward, Unit):
                 cursor.execute(f'ANALYZE "{table._meta.db_table}"')
     return {
         "committees": len(committee_ids),

@@ -169,7 +169,7 @@ def next_award_date(committee, today: dt.date | None = None) -> dt.date:
 # --- Candidates --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a city builds ~30,000 of them, frozen ones cost more
 class Candidate:
     member_id: int
     code: uuid.UUID
@@ -245,15 +245,19 @@ class _Window:
     rules: MembershipRules
     previous: dt.date
     award_date: dt.date
+    _early_ends: dict[int, dt.date] = field(default_factory=dict, compare=False, repr=False)
 
     def early_end(self, years: int) -> dt.date:
-        rules = self.rules
-        months = (
-            rules.early_award_months_lower
-            if years <= rules.early_award_split_years
-            else rules.early_award_months_upper
-        )
-        return add_months(self.award_date, months)
+        end = self._early_ends.get(years)
+        if end is None:
+            rules = self.rules
+            months = (
+                rules.early_award_months_lower
+                if years <= rules.early_award_split_years
+                else rules.early_award_months_upper
+            )
+            end = self._early_ends[years] = add_months(self.award_date, months)
+        return end
 
     def posthumous_end(self, died_on: dt.date) -> dt.date:
         return add_months(died_on, self.rules.posthumous_early_months)
@@ -348,11 +352,6 @@ class _Range:
     high: dt.date  # inclusive
     firsts: frozenset[dt.date]  # stored days of imprecise dates that may reach the window
 
-    def holds(self, admission: dt.date, precision: str) -> bool:
-        if self.low < admission <= self.high:
-            return True
-        return precision != DatePrecision.DAY and admission in self.firsts
-
 
 def _ranges(window: _Window) -> list[_Range]:
     margin = dt.timedelta(days=2)  # room for 29/02 and month-end rounding; exact check follows
@@ -423,11 +422,16 @@ def badge_candidates(*, committees, award_date: dt.date, scope: Q | None = None)
                 member__in=members.values("pk"), milestone__in=[r.years for r in ranges]
             ).values_list("member_id", "milestone")
         )
-        for row in members.values_list(*ROW_FIELDS):
-            for r in ranges:
-                if not r.holds(row[ADMISSION], row[PRECISION]) or (row[PK], r.years) in awarded:
+        spans = [(r.low, r.high, r.years, r.firsts) for r in ranges]
+        for row in members.values_list(*ROW_FIELDS):  # the hot loop: ~30,000 rows for a city
+            admission, pk = row[ADMISSION], row[PK]
+            imprecise = row[PRECISION] != DatePrecision.DAY
+            for low, high, years, firsts in spans:
+                if not (low < admission <= high or (imprecise and admission in firsts)):
                     continue
-                hit = _place(row, r.years, [], window)
+                if (pk, years) in awarded:
+                    continue
+                hit = _place(row, years, [], window)
                 if hit is not None:
                     placed.append(hit)
     folded: dict[str, str] = {}
