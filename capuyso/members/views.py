@@ -151,6 +151,7 @@ def member_list(request):
         "cell": cell,
         "status_links": status_links,
         "query_string": _query(filters),
+        "may_export": access.has(Action.MEMBERS_VIEW_FILE),
     }
     if request.htmx:
         return render(request, "members/list.html#member-table", context)

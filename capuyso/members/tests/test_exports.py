@@ -301,6 +301,26 @@ def test_anonymous_is_sent_to_sign_in(client, url):
     assert response.status_code == 302 and "login" in response["Location"]
 
 
+# --- Links on the list page -------------------------------------------------------------
+
+
+def test_the_list_links_to_the_exports_of_what_it_shows(cast, client_for, people):
+    client = client_for(cast.cell_secretary)
+    query = {"sex": "female", "cell": str(cast.cell.code)}
+
+    page = client.get("/members/", query).content.decode()
+    table = client.get("/members/", query, headers={"HX-Request": "true"}).content.decode()
+
+    for html in (page, table):
+        for url in EXPORTS:
+            assert f'href="{url}?cell={cast.cell.code}&amp;sex=female"' in html
+
+
+def test_no_export_links_for_roles_that_may_not_export(cast, client_for, people):
+    html = client_for(cast.clerk).get("/members/").content.decode()
+    assert XLSX not in html and CSV not in html
+
+
 # --- The pieces --------------------------------------------------------------------------
 
 
