@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "capuyso.audit",
     "capuyso.jobs",
     "capuyso.members",
+    "capuyso.meetings",
     "capuyso.archive",
     "capuyso.notifications",
     "capuyso.documents",

@@ -57,6 +57,8 @@ class Action(models.TextChoices):
     MEMBERS_MANAGE = "members.manage", _("Edit member files and record life-cycle events")
     MEMBERS_IMPORT = "members.import", _("Import members from a workbook")
     MEMBERS_CONFIGURE = "members.configure", _("Manage membership rules and the work calendar")
+    MEETINGS_VIEW = "meetings.view", _("See meetings and the work calendar")
+    MEETINGS_MANAGE = "meetings.manage", _("Organise meetings, attendance, votes and minutes")
     JOBS_VIEW_ALL = "jobs.view_all", _("See every background job of the committee")
     STATS_VIEW = "stats.view", _("View aggregate figures")
     PERMISSIONS_VIEW = "permissions.view", _("View the role and permission table")
@@ -72,7 +74,12 @@ class Action(models.TextChoices):
     )
 
 
-_ALL_COMMITTEE_READ = {Action.ORG_VIEW, Action.STATS_VIEW, Action.MEMBERS_VIEW}
+_ALL_COMMITTEE_READ = {
+    Action.ORG_VIEW,
+    Action.STATS_VIEW,
+    Action.MEMBERS_VIEW,
+    Action.MEETINGS_VIEW,
+}
 _LEADER_DOCUMENTS = {
     Action.DOCUMENTS_VIEW,
     Action.DOCUMENTS_DIRECT,
@@ -89,6 +96,7 @@ DEFAULT_GRANTS: dict[str, set[str]] = {
     Role.COMMITTEE_SECRETARY: _ALL_COMMITTEE_READ
     | _LEADER_DOCUMENTS
     | {
+        Action.MEETINGS_MANAGE,
         Action.USERS_VIEW,
         Action.AUDIT_VIEW,
         Action.MEMBERS_VIEW_FILE,
@@ -99,6 +107,7 @@ DEFAULT_GRANTS: dict[str, set[str]] = {
     Role.COMMITTEE_DEPUTY_SECRETARY: _ALL_COMMITTEE_READ
     | _LEADER_DOCUMENTS
     | {
+        Action.MEETINGS_MANAGE,
         Action.USERS_VIEW,
         Action.AUDIT_VIEW,
         Action.MEMBERS_VIEW_FILE,
@@ -108,10 +117,11 @@ DEFAULT_GRANTS: dict[str, set[str]] = {
     },
     Role.STANDING_MEMBER: _ALL_COMMITTEE_READ
     | _LEADER_DOCUMENTS
-    | {Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE},
+    | {Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE, Action.MEETINGS_MANAGE},
     Role.COMMITTEE_MEMBER: _ALL_COMMITTEE_READ | {Action.DOCUMENTS_VIEW, Action.DOCUMENTS_DRAFT},
     Role.CLERK: _ALL_COMMITTEE_READ
     | {
+        Action.MEETINGS_MANAGE,
         Action.USERS_VIEW,
         Action.DOCUMENTS_VIEW,
         Action.DOCUMENTS_REGISTER,
@@ -133,6 +143,8 @@ DEFAULT_GRANTS: dict[str, set[str]] = {
     # the cell's documents (scoped to the cell by their position).
     Role.CELL_SECRETARY: _CELL_DOCUMENTS
     | {
+        Action.MEETINGS_VIEW,
+        Action.MEETINGS_MANAGE,
         Action.ORG_VIEW,
         Action.MEMBERS_VIEW,
         Action.MEMBERS_VIEW_FILE,
@@ -143,12 +155,14 @@ DEFAULT_GRANTS: dict[str, set[str]] = {
     },
     Role.CELL_DEPUTY_SECRETARY: _CELL_DOCUMENTS
     | {
+        Action.MEETINGS_VIEW,
+        Action.MEETINGS_MANAGE,
         Action.ORG_VIEW,
         Action.MEMBERS_VIEW,
         Action.MEMBERS_VIEW_FILE,
         Action.STATS_VIEW,
     },
-    Role.MEMBER: {Action.ORG_VIEW},
+    Role.MEMBER: {Action.ORG_VIEW, Action.MEETINGS_VIEW},
     Role.TENANT_ADMIN: {
         Action.ORG_VIEW,
         Action.ORG_MANAGE,

@@ -21,6 +21,8 @@ def test_me_describes_the_caller_and_their_rights(api_get, cast):
         "members.view",
         "members.view_file",
         "members.manage",
+        "meetings.view",
+        "meetings.manage",
         "stats.view",
         "documents.view",
         "documents.register",
