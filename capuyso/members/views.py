@@ -54,6 +54,7 @@ from capuyso.members.selectors import (
 from capuyso.members.services import file as file_services
 from capuyso.members.services import member_file_viewed
 from capuyso.members.services import records as record_services
+from capuyso.members.services.badges import member_badge_summary
 from capuyso.members.services.file import (
     check_open,
     display_date,
@@ -220,6 +221,7 @@ def _detail_context(request, member: Member) -> dict:
         "can_request_correction": is_self and is_open,
         "refuse_form": RefuseForm(),
         "lifecycle_panel": template_exists(LIFECYCLE_PANEL),
+        "badge_summary": member_badge_summary(member),
     }
     context |= _state_on(request, member)
     return context
