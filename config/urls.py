@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("capuyso.accounts.urls")),
     path("org/", include("capuyso.org.urls")),
     path("members/", include("capuyso.members.urls")),
+    path("meetings/", include("capuyso.meetings.urls")),
     path("documents/", include("capuyso.documents.urls")),
     path("signing/", include("capuyso.signing.urls")),
     path("notifications/", include("capuyso.notifications.urls")),

@@ -1,0 +1,3 @@
+"""URLs of the attendance pages (see urls.py)."""
+
+urlpatterns: list = []

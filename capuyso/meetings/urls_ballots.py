@@ -1,0 +1,3 @@
+"""URLs of the ballots pages (see urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the calendar pages (see urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the meetings pages (see urls.py)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the minutes pages (see urls.py)."""
+
+urlpatterns: list = []

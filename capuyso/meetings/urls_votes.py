@@ -1,0 +1,3 @@
+"""URLs of the votes pages (see urls.py)."""
+
+urlpatterns: list = []
