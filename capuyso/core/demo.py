@@ -700,6 +700,12 @@ PHU_CAT_ACCOUNTS = [
     ("capuyvien", Role.COMMITTEE_MEMBER, None, "Đảng ủy viên"),
     ("vanthu", Role.CLERK, Unit.Kind.OFFICE, "Văn thư Văn phòng Đảng ủy"),
     ("kiemtra", Role.INSPECTION, Unit.Kind.INSPECTION_COMMISSION, "Ủy viên UBKT Đảng ủy"),
+    (
+        "banxaydung",
+        Role.PARTY_BUILDING,
+        Unit.Kind.PARTY_BUILDING_BOARD,
+        "Chuyên viên Ban Xây dựng Đảng",
+    ),
     ("bithuchibo", Role.CELL_SECRETARY, VILLAGE_CELL, "Bí thư Chi bộ"),
     ("phobithuchibo", Role.CELL_DEPUTY_SECRETARY, VILLAGE_CELL, "Phó Bí thư Chi bộ"),
     ("dangvien", Role.MEMBER, VILLAGE_CELL, ""),
