@@ -42,6 +42,9 @@ NAV_ITEMS = [
         "members/settings",
         True,
     ),
+    NavItem(_("Meetings"), "meetings:list", Action.MEETINGS_VIEW, "meetings"),
+    # Every signed-in user of the committee reads the published work calendar.
+    NavItem(_("Work calendar"), "meetings:calendar", None, "meetings/calendar"),
     NavItem(_("Users"), "accounts:users", Action.USERS_VIEW, "accounts/users"),
     NavItem(_("Audit trail"), "audit:list", Action.AUDIT_VIEW, "audit"),
     NavItem(_("Jobs"), "jobs:list", None, "jobs"),
@@ -62,15 +65,29 @@ def _visible(request, nav_items: list[NavItem]) -> list[dict]:
         return []
     access = access_for(user)
     current = request.path.strip("/")
-    items = []
-    for item in nav_items:
-        if item.action is not None and not access.has(item.action):
-            continue
-        if item.committee_wide and not access.committee_wide(item.action):
-            continue
-        active = current.startswith(item.section) if item.section else current == ""
-        items.append({"label": item.label, "url": reverse(item.url_name), "active": active})
-    return items
+    shown = [
+        item
+        for item in nav_items
+        if (item.action is None or access.has(item.action))
+        and not (item.committee_wide and not access.committee_wide(item.action))
+    ]
+    # The most specific section marks its item active: /meetings/calendar/ is the work
+    # calendar's, not the meetings'.
+    matching = [
+        item.section
+        for item in shown
+        if (current == item.section or current.startswith(item.section + "/"))
+        or (not item.section and current == "")
+    ]
+    active_section = max(matching, key=len) if matching else None
+    return [
+        {
+            "label": item.label,
+            "url": reverse(item.url_name),
+            "active": item.section == active_section,
+        }
+        for item in shown
+    ]
 
 
 def nav_for(request) -> list[dict]:

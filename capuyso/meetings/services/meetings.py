@@ -1,4 +1,10 @@
-"""Creating and changing meetings and their agenda."""
+"""Creating and changing meetings, their status and their agenda.
+
+Every service locks the meeting row, checks the right (`access.may_manage`), refuses with a
+coded ValidationError changing nothing, and records an audit event. Doing the same thing
+twice is harmless: a second identical create returns the first meeting, starting a
+meeting in progress or closing a closed one changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -60,7 +66,11 @@ def _check(meeting: Meeting) -> None:
 
 
 @transaction.atomic
-def meeting_create(*, actor, committee, unit: Unit | None, **fields) -> Meeting:
+def meeting_create(
+    *, actor, committee, unit: Unit | None, add_to_calendar: bool = False, **fields
+) -> Meeting:
+    """A planned meeting. With `add_to_calendar` (a committee-level meeting, by a
+    committee-wide manager) it also gets an unpublished line in the work calendar."""
     if unit is not None and unit.committee_id != committee.pk:
         raise ValidationError(
             {
@@ -82,9 +92,65 @@ def meeting_create(*, actor, committee, unit: Unit | None, **fields) -> Meeting:
             raise ValueError(name)
         setattr(meeting, name, value)
     _check(meeting)
+    if add_to_calendar:
+        _check_calendar(actor, meeting)
+    same = _same_meeting(meeting)
+    if same is not None:  # a double submit: the meeting is already there
+        return same
     meeting.save()
     audit_record(actor=actor, verb=Verb.CREATE, obj=meeting)
+    if add_to_calendar:
+        _add_to_calendar(actor, meeting)
     return meeting
+
+
+def _same_meeting(meeting: Meeting) -> Meeting | None:
+    if meeting.created_by is None:
+        return None
+    return (
+        Meeting.objects.filter(
+            committee_id=meeting.committee_id,
+            unit=meeting.unit,
+            kind=meeting.kind,
+            title=meeting.title,
+            starts_at=meeting.starts_at,
+            created_by=meeting.created_by,
+        )
+        .exclude(status=Meeting.Status.CANCELLED)
+        .first()
+    )
+
+
+def _check_calendar(actor, meeting: Meeting) -> None:
+    from capuyso.meetings.services.calendar import may_manage_calendar
+
+    if meeting.kind in Meeting.CELL_KINDS:
+        raise ValidationError(
+            {
+                "add_to_calendar": ValidationError(
+                    _("Only meetings of the committee go into its work calendar."),
+                    code="calendar_cell_meeting",
+                )
+            }
+        )
+    if not may_manage_calendar(actor, meeting.committee):
+        raise PermissionDenied
+
+
+def _add_to_calendar(actor, meeting: Meeting) -> None:
+    from capuyso.meetings.services.calendar import calendar_entry_create
+
+    calendar_entry_create(
+        actor=actor,
+        committee=meeting.committee,
+        starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at,
+        title=meeting.title,
+        place=meeting.place or _("Online"),
+        preparing=meeting.unit.name if meeting.unit_id else "",
+        leaders=[u for u in (meeting.chair,) if u is not None],
+        meeting=meeting,
+    )
 
 
 def _locked(meeting: Meeting) -> Meeting:
@@ -118,6 +184,10 @@ def meeting_update(*, actor, meeting: Meeting, version: int | None = None, **fie
     _check(locked)
     locked.version += 1
     locked.save()
+    if {"starts_at", "ends_at", "title", "place", "mode"} & set(fields):
+        from capuyso.meetings.services.calendar import calendar_sync_meeting
+
+        calendar_sync_meeting(meeting=locked)
     changes = {
         name: [before[name], str(getattr(locked, name))]
         for name in fields
@@ -132,6 +202,8 @@ def meeting_cancel(*, actor, meeting: Meeting, reason: str) -> Meeting:
     locked = _locked(meeting)
     if not may_manage(actor, locked):
         raise PermissionDenied
+    if locked.status == Meeting.Status.CANCELLED:
+        return locked  # cancelled already: a second click
     check_not_held(locked)
     if not reason.strip():
         raise ValidationError(
@@ -161,6 +233,9 @@ def agenda_item_add(
         raise ValidationError(
             {"title": ValidationError(_("Give the item a title."), code="required")}
         )
+    same = locked.items.filter(title=title.strip()).first()
+    if same is not None:  # a double submit: the item is on the agenda already
+        return same
     last = locked.items.order_by("-order").values_list("order", flat=True).first() or 0
     item = AgendaItem.objects.create(
         meeting=locked,
@@ -176,6 +251,177 @@ def agenda_item_add(
         changes={"agenda": [None, item.title], "confidential": confidential},
     )
     return item
+
+
+def _agenda_locked(item: AgendaItem) -> tuple[Meeting, AgendaItem]:
+    """The item's meeting locked (the agenda's order changes under that lock), then the
+    item read again; 404-like DoesNotExist when the item was removed meanwhile."""
+    meeting = _locked(item.meeting)
+    return meeting, AgendaItem.objects.get(pk=item.pk, meeting=meeting)
+
+
+@transaction.atomic
+def agenda_item_update(
+    *,
+    actor,
+    item: AgendaItem,
+    title: str,
+    presenter: str = "",
+    confidential: bool = False,
+    notes: str | None = None,
+) -> AgendaItem:
+    meeting, locked = _agenda_locked(item)
+    if not may_manage(actor, meeting):
+        raise PermissionDenied
+    check_not_held(meeting)
+    if not title.strip():
+        raise ValidationError(
+            {"title": ValidationError(_("Give the item a title."), code="required")}
+        )
+    values = {"title": title.strip(), "presenter": presenter.strip(), "confidential": confidential}
+    if notes is not None:
+        values["notes"] = notes.strip()
+    changes = {
+        name: [getattr(locked, name), value]
+        for name, value in values.items()
+        if getattr(locked, name) != value
+    }
+    if not changes:
+        return locked
+    for name, value in values.items():
+        setattr(locked, name, value)
+    locked.save(update_fields=[*values, "updated_at"])
+    audit_record(
+        actor=actor,
+        verb=Verb.UPDATE,
+        obj=meeting,
+        changes={"agenda_item": str(locked.code), **changes},
+    )
+    return locked
+
+
+def _renumber(meeting: Meeting) -> list[AgendaItem]:
+    items = list(meeting.items.order_by("order", "pk"))
+    changed = []
+    for number, each in enumerate(items, start=1):
+        if each.order != number:
+            each.order = number
+            changed.append(each)
+    if changed:
+        AgendaItem.objects.bulk_update(changed, ["order"])
+    return items
+
+
+@transaction.atomic
+def agenda_item_move(*, actor, item: AgendaItem, direction: str) -> AgendaItem:
+    """Swap the item with the one above ("up") or below ("down"); at the top or the bottom
+    already, nothing changes."""
+    if direction not in ("up", "down"):
+        raise ValidationError(_("Move the item up or down."), code="direction")
+    meeting, locked = _agenda_locked(item)
+    if not may_manage(actor, meeting):
+        raise PermissionDenied
+    check_not_held(meeting)
+    items = _renumber(meeting)
+    index = next(i for i, each in enumerate(items) if each.pk == locked.pk)
+    other = index - 1 if direction == "up" else index + 1
+    if other < 0 or other >= len(items):
+        return items[index]
+    mine, theirs = items[index], items[other]
+    mine.order, theirs.order = theirs.order, mine.order
+    AgendaItem.objects.bulk_update([mine, theirs], ["order"])
+    audit_record(
+        actor=actor,
+        verb=Verb.UPDATE,
+        obj=meeting,
+        changes={"agenda_item": str(mine.code), "order": [theirs.order, mine.order]},
+    )
+    return mine
+
+
+@transaction.atomic
+def agenda_item_remove(*, actor, item: AgendaItem) -> None:
+    """Remove an item without documents or votes (those stay with the meeting's record);
+    the items below move up. Removing an item removed already does nothing."""
+    try:
+        meeting, locked = _agenda_locked(item)
+    except AgendaItem.DoesNotExist:
+        return
+    if not may_manage(actor, meeting):
+        raise PermissionDenied
+    check_not_held(meeting)
+    if locked.documents.exists():
+        raise ValidationError(
+            _("This item has documents; remove its documents first."), code="item_has_documents"
+        )
+    if locked.votes.exists():
+        raise ValidationError(
+            _("This item has votes; it stays on the agenda."), code="item_has_votes"
+        )
+    audit_record(
+        actor=actor,
+        verb=Verb.UPDATE,
+        obj=meeting,
+        changes={"agenda": [locked.title, None], "agenda_item": str(locked.code)},
+    )
+    locked.delete()
+    _renumber(meeting)
+
+
+# --- Status: start and close -------------------------------------------------------------
+
+
+@transaction.atomic
+def meeting_start(*, actor, meeting: Meeting) -> Meeting:
+    """The meeting opens (in progress from now). Not before its day; starting a meeting in
+    progress already changes nothing."""
+    locked = _locked(meeting)
+    if not may_manage(actor, locked):
+        raise PermissionDenied
+    if locked.status == Meeting.Status.IN_PROGRESS:
+        return locked
+    check_not_held(locked)
+    now = timezone.now()
+    if timezone.localdate(locked.starts_at) > timezone.localdate(now):
+        raise ValidationError(
+            _("The meeting is planned for %(day)s; it can be opened from that day.")
+            % {"day": timezone.localtime(locked.starts_at).strftime("%d/%m/%Y")},
+            code="too_early",
+        )
+    before = locked.status
+    locked.status = Meeting.Status.IN_PROGRESS
+    locked.opened_at = now
+    locked.version += 1
+    locked.save(update_fields=["status", "opened_at", "version", "updated_at"])
+    audit_record(
+        actor=actor, verb=Verb.UPDATE, obj=locked, changes={"status": [before, locked.status]}
+    )
+    return locked
+
+
+@transaction.atomic
+def meeting_close(*, actor, meeting: Meeting) -> Meeting:
+    """The meeting ends: held. Only a meeting in progress closes; closing it twice changes
+    nothing."""
+    locked = _locked(meeting)
+    if not may_manage(actor, locked):
+        raise PermissionDenied
+    if locked.status == Meeting.Status.CLOSED:
+        return locked
+    check_not_held(locked)
+    if locked.status != Meeting.Status.IN_PROGRESS:
+        raise ValidationError(_("Open the meeting before closing it."), code="not_in_progress")
+    locked.status = Meeting.Status.CLOSED
+    locked.closed_at = timezone.now()
+    locked.version += 1
+    locked.save(update_fields=["status", "closed_at", "version", "updated_at"])
+    audit_record(
+        actor=actor,
+        verb=Verb.UPDATE,
+        obj=locked,
+        changes={"status": [Meeting.Status.IN_PROGRESS, locked.status]},
+    )
+    return locked
 
 
 def local_now() -> dt.datetime:
