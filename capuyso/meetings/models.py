@@ -389,3 +389,6 @@ class Candidate(BaseModel):
 
     class Meta:
         ordering = ["order", "name"]
+
+
+from capuyso.meetings.models_ballots import Ballot, BallotKey, VoterRoll  # noqa: E402, F401 - the secret ballot

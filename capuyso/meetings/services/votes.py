@@ -195,6 +195,8 @@ def register_method(
 def _hooks(method: str) -> MethodHooks:
     if method == Vote.Method.ELECTION and method not in _HOOKS:
         from capuyso.meetings.services import elections  # noqa: F401 - registers its tally
+    if method == Vote.Method.SECRET and method not in _HOOKS:
+        from capuyso.meetings.services import ballots  # noqa: F401 - registers its hooks
     return _HOOKS.get(method, MethodHooks())
 
 

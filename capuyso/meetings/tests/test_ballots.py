@@ -1,0 +1,351 @@
+"""Secret ballots through the API, driven by the Python client (meetings/tests/ballot_client.py)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.test import Client
+
+from capuyso.accounts.roles import Role
+from capuyso.accounts.services import api_token_create
+from capuyso.core.testing import login, make_user
+from capuyso.meetings.models import Vote
+from capuyso.meetings.models_ballots import Ballot, BallotKey, VoterRoll
+from capuyso.meetings.services import ballots as services
+from capuyso.meetings.tests.ballot_client import Voter, b64
+from capuyso.meetings.tests.ballot_factories import ballot_scene
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1"
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    login(client, user)
+    return client
+
+
+def device(vote) -> Voter:
+    return Voter(api=API, vote_code=str(vote.code))
+
+
+def vote_as(user, vote, choice):
+    """One voter's whole journey on their own phone; returns (device, cast response)."""
+    phone = device(vote)
+    response = phone.vote(signed_in(user), Client(), choice)
+    return phone, response
+
+
+def close(cast, vote):
+    return services.ballot_close(actor=cast.cell_secretary, vote=vote)
+
+
+def test_five_voters_vote_and_the_chair_closes(cast):
+    scene = ballot_scene(cast)
+    choices = ["for", "for", "for", "against", "abstain"]
+    phones = []
+    for user, choice in zip(scene.voters, choices, strict=True):
+        phone, response = vote_as(user, scene.vote, choice)
+        assert response.status_code == 200, response.content
+        assert response.json()["receipt"] == phone.receipt
+        phones.append(phone)
+
+    vote = close(cast, scene.vote)
+
+    assert (vote.count_for, vote.count_against, vote.count_abstain) == (3, 1, 1)
+    assert vote.result["ballots"] == {
+        "issued": 5,
+        "collected": 5,
+        "unused": 0,
+        "invalid": 0,
+        "valid": 5,
+        "matches": True,
+    }
+    # resolution: more than half of the full members of the cell (5 present + 1 absent).
+    assert vote.result["voters"] == {"full_members": 6, "present": 5}
+    assert vote.result["outcome"]["needed"] == 4
+    assert vote.result["passed"] is False
+    client = signed_in(cast.member)
+    result = client.get(f"{API}/ballots/{vote.code}/result")
+    assert result.status_code == 200
+    assert result.json()["result"]["counts"] == {"for": 3, "against": 1, "abstain": 1}
+    receipts = client.get(f"{API}/ballots/{vote.code}/receipts").json()
+    assert receipts["receipts"] == sorted(phone.receipt for phone in phones)
+    check = Client().post(
+        f"{API}/ballots/{vote.code}/receipt",
+        {"receipt": phones[0].receipt},
+        content_type="application/json",
+    )
+    assert check.json() == {"counted": True}
+    unknown = Client().post(
+        f"{API}/ballots/{vote.code}/receipt",
+        {"receipt": "0" * 64},
+        content_type="application/json",
+    )
+    assert unknown.json() == {"counted": False}
+
+
+def test_results_and_counts_are_refused_until_the_close(cast):
+    scene = ballot_scene(cast)
+    vote_as(scene.voters[0], scene.vote, "against")
+    client = signed_in(scene.voters[1])
+    code = scene.vote.code
+
+    for path in ("result", "receipts"):
+        response = client.get(f"{API}/ballots/{code}/{path}")
+        assert response.status_code == 409
+        assert response.json()["code"] == "not_closed"
+    response = Client().post(
+        f"{API}/ballots/{code}/receipt", {"receipt": "0" * 64}, content_type="application/json"
+    )
+    assert (response.status_code, response.json()["code"]) == (409, "not_closed")
+    state = client.get(f"{API}/ballots/{code}").json()
+    assert (state["issued"], state["received"]) == (1, 1)
+    assert "against" not in json.dumps({k: v for k, v in state.items() if k != "choices"})
+    with pytest.raises(ValidationError) as exc:
+        services.ballot_result(scene.vote)
+    assert exc.value.error_list[0].code == "not_closed"
+    scene.vote.refresh_from_db()
+    assert scene.vote.count_against is None and scene.vote.result == {}
+
+
+def test_the_state_gives_the_key_and_the_callers_standing(cast):
+    scene = ballot_scene(cast)
+    state = signed_in(scene.voters[0]).get(f"{API}/ballots/{scene.vote.code}").json()
+    key = BallotKey.objects.get(vote=scene.vote)
+
+    assert state["status"] == "open" and state["kind"] == "question"
+    assert [c["value"] for c in state["choices"]] == ["for", "against", "abstain"]
+    assert state["key"]["fingerprint"] == key.fingerprint
+    assert state["key"]["bits"] == 2048 and state["key"]["e"] == "10001"
+    assert state["key"]["variant"] == "RSABSSA-SHA384-PSS-Deterministic"
+    assert state["eligible"] is True and state["issued_to_me"] is False
+    assert (
+        signed_in(scene.probationary).get(f"{API}/ballots/{scene.vote.code}").json()["eligible"]
+        is False
+    )
+
+
+@pytest.mark.parametrize("who", ["probationary", "absent", "member", "cell_secretary"])
+def test_only_full_members_present_receive_a_ballot(cast, who):
+    scene = ballot_scene(cast)
+    user = getattr(scene, who, None) or getattr(cast, who)
+    phone = device(scene.vote)
+    client = signed_in(user)
+    phone.state(client)
+
+    response = phone.request_signature(client)
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_eligible"
+    assert not VoterRoll.objects.filter(vote=scene.vote).exists()
+
+
+def test_a_second_ballot_for_the_same_voter_is_refused(cast):
+    scene = ballot_scene(cast)
+    user = scene.voters[0]
+    first, response = vote_as(user, scene.vote, "for")
+    assert response.status_code == 200
+    second = device(scene.vote)
+    client = signed_in(user)
+    second.state(client)
+
+    response = second.request_signature(client)
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "already_issued"
+    assert VoterRoll.objects.filter(vote=scene.vote).count() == 1
+    assert Ballot.objects.filter(vote=scene.vote).count() == 1
+
+
+def test_a_lost_answer_is_asked_again_and_signed_again(cast):
+    scene = ballot_scene(cast)
+    phone = device(scene.vote)
+    client = signed_in(scene.voters[0])
+    phone.state(client)
+    first = phone.request_signature(client).json()["blind_sig"]
+
+    again = phone.request_signature(client)  # the phone kept its blinded message
+
+    assert again.status_code == 200
+    assert again.json()["blind_sig"] == first
+    phone.take_signature(first)
+    assert phone.cast(Client(), "for").status_code == 200
+    assert VoterRoll.objects.filter(vote=scene.vote).count() == 1
+
+
+def test_a_cast_retried_after_a_lost_answer_counts_once(cast):
+    scene = ballot_scene(cast)
+    phone, response = vote_as(scene.voters[0], scene.vote, "for")
+    assert response.status_code == 200
+
+    again = phone.cast(Client(), "for")
+    other_choice = phone.cast(Client(), "against")
+
+    # The same refusal whatever the choice: the answer never reveals what was cast.
+    assert (again.status_code, again.json()["code"]) == (409, "already_cast")
+    assert (other_choice.status_code, other_choice.json()) == (409, again.json())
+    assert list(Ballot.objects.filter(vote=scene.vote).values_list("choice", flat=True)) == ["for"]
+
+
+def test_forged_tokens_are_refused(cast):
+    scene = ballot_scene(cast)
+    other = ballot_scene(cast, voters=1, extras=False, question="Khác", prefix="khac")
+    phone = device(scene.vote)
+    phone.state(signed_in(scene.voters[0]))
+    phone.signature = secrets.token_bytes(256)
+
+    forged = phone.cast(Client(), "for")
+
+    assert (forged.status_code, forged.json()["code"]) == (400, "bad_signature")
+    # A token properly signed for another ballot does not vote in this one.
+    stranger, response = vote_as(other.voters[0], other.vote, "for")
+    stranger.vote_code = str(scene.vote.code)
+    replayed = stranger.cast(Client(), "for")
+    assert (replayed.status_code, replayed.json()["code"]) == (400, "bad_signature")
+    # A damaged request.
+    damaged = Client().post(
+        f"{API}/ballots/{scene.vote.code}/cast",
+        {"token": "not base64!", "signature": "AA==", "choice": "for"},
+        content_type="application/json",
+    )
+    assert (damaged.status_code, damaged.json()["code"]) == (400, "bad_request")
+    assert not Ballot.objects.filter(vote=scene.vote).exists()
+
+
+def test_an_invalid_choice_is_refused_and_the_token_stays_usable(cast):
+    scene = ballot_scene(cast)
+    phone, response = vote_as(scene.voters[0], scene.vote, "yes")
+
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_choice")
+    assert phone.cast(Client(), "abstain").status_code == 200
+
+
+def test_nothing_is_taken_before_the_open_or_after_the_close(cast):
+    scene = ballot_scene(cast, open_it=False)
+    phone = device(scene.vote)
+    client = signed_in(scene.voters[0])
+    state = client.get(f"{API}/ballots/{scene.vote.code}").json()
+    assert state["status"] == "draft" and state["key"] is None
+    forged = Client().post(
+        f"{API}/ballots/{scene.vote.code}/cast",
+        {"token": b64(b"x" * 32), "signature": b64(b"y" * 256), "choice": "for"},
+        content_type="application/json",
+    )
+    assert forged.json()["code"] == "not_open"
+
+    services.ballot_open(actor=cast.cell_secretary, vote=scene.vote)
+    phone.state(client)
+    phone.take_signature(phone.request_signature(client).json()["blind_sig"])
+    late_voter = device(scene.vote)
+    late_client = signed_in(scene.voters[1])
+    late_voter.state(late_client)
+    close(cast, scene.vote)
+
+    late_cast = phone.cast(Client(), "for")
+    assert (late_cast.status_code, late_cast.json()["code"]) == (409, "vote_closed")
+    late_sign = late_voter.request_signature(late_client)
+    assert (late_sign.status_code, late_sign.json()["code"]) == (409, "vote_closed")
+    scene.vote.refresh_from_db()
+    # The token issued but never cast is shown as such.
+    assert scene.vote.result["ballots"]["issued"] == 1
+    assert scene.vote.result["ballots"]["collected"] == 0
+    assert scene.vote.result["ballots"]["unused"] == 1
+    assert scene.vote.result["ballots"]["matches"] is False
+
+
+def test_the_close_deletes_the_private_key_and_keeps_the_public_one(cast):
+    scene = ballot_scene(cast)
+    vote_as(scene.voters[0], scene.vote, "for")
+    key = BallotKey.objects.get(vote=scene.vote)
+    assert key.sealed_private_key
+
+    close(cast, scene.vote)
+
+    key.refresh_from_db()
+    assert key.sealed_private_key == ""
+    assert key.public_key.startswith("-----BEGIN PUBLIC KEY-----")
+    assert not VoterRoll.objects.filter(vote=scene.vote).exclude(blinded_hash="").exists()
+
+
+def test_opening_and_closing_twice_is_harmless_and_only_for_the_organisers(cast):
+    scene = ballot_scene(cast, open_it=False)
+    with pytest.raises(PermissionDenied):
+        services.ballot_open(actor=cast.member, vote=scene.vote)
+    services.ballot_open(actor=cast.cell_secretary, vote=scene.vote)
+    fingerprint = BallotKey.objects.get(vote=scene.vote).fingerprint
+    services.ballot_open(actor=cast.cell_secretary, vote=scene.vote)
+    assert BallotKey.objects.get(vote=scene.vote).fingerprint == fingerprint
+    with pytest.raises(PermissionDenied):
+        services.ballot_close(actor=scene.voters[0], vote=scene.vote)
+    close(cast, scene.vote)
+    vote = close(cast, scene.vote)
+    assert vote.status == Vote.Status.CLOSED
+    with pytest.raises(ValidationError) as exc:
+        services.ballot_open(actor=cast.cell_secretary, vote=scene.vote)
+    assert exc.value.error_list[0].code == "vote_closed"
+
+
+def test_the_api_door(cast, client):
+    scene = ballot_scene(cast)
+    outsider_token = api_token_create(actor=None, user=cast.outsider)[1]
+    headers = {"Authorization": f"Bearer {outsider_token}"}
+
+    assert client.get(f"{API}/ballots/{scene.vote.code}", headers=headers).status_code == 404
+    response = client.post(
+        f"{API}/ballots/{scene.vote.code}/sign",
+        {"blinded_msg": b64(b"x" * 256)},
+        content_type="application/json",
+        headers=headers,
+    )
+    assert response.status_code == 404
+    assert Client().get(f"{API}/ballots/{scene.vote.code}").status_code == 401
+    # A member of another cell of the committee does not see this cell's meeting.
+    neighbour = make_user(cast.committee, "hangxom", "Lê Thị Hàng", Role.MEMBER, cast.other_cell)
+    assert signed_in(neighbour).get(f"{API}/ballots/{scene.vote.code}").status_code == 403
+    assert signed_in(scene.voters[0]).get(f"{API}/ballots/{scene.vote.code}").status_code == 200
+
+
+def test_tally_verify_passes_then_fails_on_a_tampered_ballot(cast, capsys):
+    scene = ballot_scene(cast)
+    for user, choice in zip(scene.voters, ["for", "for", "against", "for", "for"], strict=True):
+        vote_as(user, scene.vote, choice)
+    close(cast, scene.vote)
+
+    call_command("tally_verify", str(scene.meeting.code))
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["ok"] is True
+    assert summary["votes"][0]["recount"] == {"for": 4, "against": 1, "abstain": 0}
+
+    ballot = Ballot.objects.filter(vote=scene.vote, choice="against").get()
+    Ballot.objects.filter(pk=ballot.pk).update(choice="for")
+    with pytest.raises(SystemExit) as exited:
+        call_command("tally_verify", str(scene.meeting.code))
+    assert exited.value.code == 1
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["ok"] is False
+    assert set(summary["votes"][0]["mismatches"]) == {"count:for", "count:against"}
+
+
+def test_tally_verify_catches_a_ballot_slipped_into_the_box(cast, capsys):
+    scene = ballot_scene(cast, voters=2)
+    vote_as(scene.voters[0], scene.vote, "for")
+    close(cast, scene.vote)
+    Ballot.objects.create(
+        vote=scene.vote,
+        receipt="ab" * 32,
+        token="cd" * 32,
+        signature="00" * 256,
+        choice="for",
+    )
+
+    with pytest.raises(SystemExit):
+        call_command("tally_verify", str(scene.meeting.code))
+    summary = json.loads(capsys.readouterr().out)
+    assert "bad_signatures" in summary["votes"][0]["problems"]
+    assert "collected" in summary["votes"][0]["mismatches"]
