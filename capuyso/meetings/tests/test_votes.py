@@ -336,15 +336,29 @@ def test_members_and_other_cells_cannot_create_votes(cast, room):
             )
 
 
-def test_a_method_counted_elsewhere_closes_with_the_result_it_gives(cast, room):
+def test_a_method_counted_elsewhere_closes_with_the_result_it_gives(cast, room, monkeypatch):
+    # A method with no tally of its own (hooks replaced for the test): closing needs the
+    # caller's result, and the hooks run at open and close on the locked vote.
+    calls = []
+    monkeypatch.setitem(
+        services._HOOKS,
+        Vote.Method.SECRET,
+        services.MethodHooks(
+            on_open=lambda vote, actor: calls.append(("open", vote.status, actor)),
+            on_close=lambda vote, actor: calls.append(("close", vote.status, actor)),
+        ),
+    )
     vote = _vote(cast, room["meeting"], method=Vote.Method.SECRET, rule="personnel")
     services.vote_open(actor=cast.cell_secretary, vote=vote)
-    if Vote.Method.SECRET not in services._HOOKS:
-        with pytest.raises(ValidationError) as exc:
-            services.vote_close(actor=cast.cell_secretary, vote=vote)
-        assert exc.value.error_list[0].code == "no_tally"
+    with pytest.raises(ValidationError) as exc:
+        services.vote_close(actor=cast.cell_secretary, vote=vote)
+    assert exc.value.error_list[0].code == "no_tally"
     vote = services.vote_close(actor=cast.cell_secretary, vote=vote, result={"passed": True})
     assert (vote.status, vote.result) == (Vote.Status.CLOSED, {"passed": True})
+    assert calls == [
+        ("open", Vote.Status.OPEN, cast.cell_secretary),
+        ("close", Vote.Status.CLOSED, cast.cell_secretary),
+    ]
 
 
 def test_every_change_is_audited(cast, room):
