@@ -154,7 +154,8 @@ def _add_to_calendar(actor, meeting: Meeting) -> None:
 
 
 def _locked(meeting: Meeting) -> Meeting:
-    return Meeting.objects.select_for_update().select_related("unit").get(pk=meeting.pk)
+    # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of the join to `unit`.
+    return Meeting.objects.select_for_update(of=("self",)).select_related("unit").get(pk=meeting.pk)
 
 
 def check_not_held(meeting: Meeting) -> None:
