@@ -164,18 +164,22 @@ class NamesForm(forms.Form):
     """An open vote by names: a choice per member present who may vote (`m_<code>`)."""
 
     CHOICES = [
-        ("", _("Did not vote")),
         ("for", _("For")),
         ("against", _("Against")),
         ("abstain", _("Abstain")),
+        ("", _("Did not vote")),
     ]
 
-    def __init__(self, *args, voters=(), named=None, **kwargs):
+    def __init__(self, *args, voters=(), named=None, everyone="", **kwargs):
+        """`named`: the names already recorded; `everyone`: a choice to start every voter
+        on (the secretary then changes the few who differ)."""
         super().__init__(*args, **kwargs)
         chosen = {}
         for choice, rows in (named or {}).items():
             for row in rows:
                 chosen[row["code"]] = choice
+        if everyone in ("for", "against", "abstain"):
+            chosen = {voter.code: everyone for voter in voters}
         self.voter_fields = []
         for voter in voters:
             name = f"m_{voter.code}"

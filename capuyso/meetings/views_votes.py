@@ -244,7 +244,12 @@ def vote_names(request, code):
     if vote.method != Vote.Method.OPEN:
         raise Http404
     voters = services.voters_for(vote.meeting)
-    form = NamesForm(request.POST or None, voters=voters.present, named=vote.named)
+    form = NamesForm(
+        request.POST or None,
+        voters=voters.present,
+        named=vote.named,
+        everyone=request.GET.get("everyone", ""),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.open_vote_record_names(

@@ -576,6 +576,8 @@ def test_votes_by_name_page(cast, room, client_for):
     content = page.content.decode()
     assert room["members"][0].full_name in content
     assert room["probationary"].full_name not in content
+    everyone = client.get(_url("vote_names", vote) + "?everyone=for").context["form"]
+    assert {everyone.fields[f"m_{m.code}"].initial for m in room["members"][:8]} == {"for"}
     data = {f"m_{m.code}": "for" for m in room["members"][:6]}
     data["then"] = "close"
     assert client.post(_url("vote_names", vote), data).status_code == 302
