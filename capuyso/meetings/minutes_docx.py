@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.shared import Pt
+from docx.shared import Mm, Pt
 
 from capuyso.documents.layout import (
     HEADER_WIDTHS,
@@ -29,7 +29,6 @@ from capuyso.documents.layout import (
     SIGNATURE_SPACE_LINES,
     TEXT_WIDTH,
     PartyLayout,
-    _add_body,
     _add_title,
     _borderless_table,
     _cell_paragraph,
@@ -45,6 +44,7 @@ from capuyso.meetings.services.minutes_prefill import SECTIONS
 logger = logging.getLogger(__name__)
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII", "XIII")
+BODY_INDENT = Mm(12.7)
 SIGNATURE_WIDTHS = (TEXT_WIDTH // 2, TEXT_WIDTH - TEXT_WIDTH // 2)
 VIA_LIBREOFFICE = "libreoffice"
 VIA_HTML = "html"
@@ -84,7 +84,9 @@ def printed_sections(sections: dict) -> list[PrintedSection]:
         if section.heading:
             label = ROMAN[number] if number < len(ROMAN) else str(number + 1)
             number += 1
-        out.append(PrintedSection(label, section.heading, _paragraphs(text)))
+        # One paragraph per line: a justified paragraph would stretch a line ended by a break.
+        lines = [line for block in _paragraphs(text) for line in block.split("\n")]
+        out.append(PrintedSection(label, section.heading, lines))
     return out
 
 
@@ -95,7 +97,7 @@ def _confirmation_note(entry: dict | None) -> str:
         when = timezone.localtime(dt.datetime.fromisoformat(entry["at"]))
     except (KeyError, ValueError):
         return ""
-    return f"(Đã xác nhận trên Cấp ủy số lúc {when:%H:%M} ngày {when:%d/%m/%Y})"
+    return f"(Đã xác nhận điện tử {when:%H:%M} ngày {when:%d/%m/%Y})"
 
 
 def signature_blocks(sections: dict) -> tuple[SignatureBlock, SignatureBlock]:
@@ -144,15 +146,30 @@ def _sections(document, sections: dict) -> None:
         if printed.heading:
             paragraph = document.add_paragraph()
             paragraph.paragraph_format.space_before = Pt(12)
+            paragraph.paragraph_format.space_after = Pt(3)
+            paragraph.paragraph_format.keep_with_next = True
             _write(paragraph, f"{printed.number}. {printed.heading}", bold=True)
-        _add_body(document, "\n\n".join(printed.paragraphs))
+        for index, line in enumerate(printed.paragraphs):
+            paragraph = document.add_paragraph()
+            if not printed.heading and index == 0:
+                paragraph.paragraph_format.space_before = Pt(12)
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+            paragraph.paragraph_format.first_line_indent = BODY_INDENT
+            paragraph.paragraph_format.space_after = Pt(3)
+            _write(paragraph, line)
 
 
 def _signatures(document, sections: dict) -> None:
+    """Titles and the space to sign on one row, the names on the next, so the two names
+    stay level whatever is written in the space."""
     spacer = document.add_paragraph()
     spacer.paragraph_format.space_before = Pt(12)
     table = _borderless_table(document, SIGNATURE_WIDTHS)
-    for cell, block in zip(table.rows[0].cells, signature_blocks(sections), strict=True):
+    names = table.add_row().cells
+    for cell, width in zip(names, SIGNATURE_WIDTHS, strict=True):
+        cell.width = width
+    blocks = signature_blocks(sections)
+    for cell, name_cell, block in zip(table.rows[0].cells, names, blocks, strict=True):
         _write(_cell_paragraph(cell, first=True), block.title.upper(), bold=True)
         blanks = SIGNATURE_SPACE_LINES
         if block.note:
@@ -161,7 +178,7 @@ def _signatures(document, sections: dict) -> None:
             blanks -= 2
         for _ in range(blanks):
             _write(_cell_paragraph(cell, first=False), "")
-        _write(_cell_paragraph(cell, first=False), block.name, bold=True)
+        _write(_cell_paragraph(name_cell, first=True), block.name, bold=True)
 
 
 def build_docx(minutes) -> bytes:

@@ -22,6 +22,7 @@ from capuyso.meetings.services import minutes_signing as signing
 from capuyso.meetings.services.meetings import agenda_item_add
 from capuyso.meetings.tests.factories import make_cell_members, make_meeting
 from capuyso.members.models import Member
+from capuyso.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -306,6 +307,7 @@ def test_both_confirm_then_the_minutes_are_signed_filed_and_frozen(cast):
     minutes = signing.minutes_confirm(actor=cast.cell_secretary, minutes=minutes, confirm=True)
     assert minutes.status == Minutes.Status.DRAFT
     assert set(svc.signatures_of(minutes)) == {"chair"}
+    assert Notification.objects.filter(user=cast.cell_deputy, url__contains=str(minutes.code))
     # The first signature freezes the text.
     with pytest.raises(ValidationError) as exc:
         svc.minutes_update(
@@ -324,7 +326,7 @@ def test_both_confirm_then_the_minutes_are_signed_filed_and_frozen(cast):
     assert minutes.file.content_type == doc_files.PDF
     assert doc_files.read_verified(minutes.file).startswith(b"%PDF-")
     text = _docx_text(minutes_docx.build_docx(minutes))
-    assert text.count("Đã xác nhận trên Cấp ủy số") == 2
+    assert text.count("Đã xác nhận điện tử") == 2
     assert AuditEvent.objects.filter(object_id=str(minutes.code)).count() >= 3
 
     with pytest.raises(ValidationError) as exc:

@@ -120,6 +120,8 @@ def test_the_button_creates_the_document_and_opens_it(cast, client_for):
     document = OutgoingDocument.objects.get()
     assert response.status_code == 302
     assert response["Location"] == reverse("documents:outgoing_detail", args=[document.code])
+    detail = client.get(response["Location"])
+    assert reverse("meetings:minutes", args=[minutes.meeting.code]) in detail.content.decode()
     client.post(url)
     assert OutgoingDocument.objects.count() == 1
     page = client.get(reverse("meetings:minutes_detail", args=[minutes.code]))
