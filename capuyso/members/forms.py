@@ -10,6 +10,7 @@ from typing import NamedTuple
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from capuyso.members.models import DatePrecision, Discipline, FamilyRelation, Member, Paper
 from capuyso.org.models import AdministrativeUnit
@@ -343,7 +344,7 @@ class RelationForm(forms.Form):
 
 class PaperForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind of paper"), choices=_choices(Paper.Kind.choices))
-    title = forms.CharField(label=_("Title"), max_length=255)
+    title = forms.CharField(label=pgettext_lazy("paper", "Title"), max_length=255)
     dated = VietDateField(label=_("Date of the paper"), required=False)
     upload = forms.FileField(
         label=_("Scanned file (PDF, JPEG, PNG, TIFF)"),

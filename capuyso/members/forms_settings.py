@@ -46,7 +46,9 @@ class RulesForm(forms.Form):
         label=_("Badge award days"), help_text=_("dd/mm, for example 03/02, 19/05, 02/09, 07/11.")
     )
     early_award_split_years = forms.IntegerField(
-        label=_("Early award: milestones up to this many years"), min_value=1, max_value=100
+        label=_("Early award for illness: highest milestone counted as lower (years)"),
+        min_value=1,
+        max_value=100,
     )
     early_award_months_lower = forms.IntegerField(
         label=_("Early award for illness, lower milestones (months)"), min_value=0, max_value=60

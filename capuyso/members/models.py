@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from capuyso.core.models import BaseModel, TenantModel
 
@@ -352,13 +353,13 @@ class Paper(BaseModel):
     class Kind(models.TextChoices):
         BIOGRAPHY = "biography", _("Personal history")
         DECISION = "decision", _("Decision")
-        CERTIFICATE = "certificate", _("Certificate")
+        CERTIFICATE = "certificate", pgettext_lazy("paper", "Certificate")
         APPLICATION = "application", _("Application")
         OTHER = "other", _("Other paper")
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="papers")
     kind = models.CharField(_("kind of paper"), max_length=12, choices=Kind.choices)
-    title = models.CharField(_("title"), max_length=255)
+    title = models.CharField(pgettext_lazy("paper", "title"), max_length=255)
     dated = models.DateField(_("date of the paper"), null=True, blank=True)
     file = models.ForeignKey(
         "documents.StoredFile", on_delete=models.PROTECT, related_name="+", verbose_name=_("file")
@@ -430,7 +431,10 @@ class Transfer(BaseModel):
     scope = models.CharField(_("scope"), max_length=12, choices=Scope.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     from_committee = models.ForeignKey(
-        "org.Committee", on_delete=models.PROTECT, related_name="+", verbose_name=_("from")
+        "org.Committee",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=pgettext_lazy("organisation", "from"),
     )
     from_cell = models.ForeignKey(
         "org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -441,7 +445,7 @@ class Transfer(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        verbose_name=_("to"),
+        verbose_name=pgettext_lazy("organisation", "to"),
     )
     to_cell = models.ForeignKey(
         "org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -528,7 +532,7 @@ class CorrectionRequest(BaseModel):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     handled_at = models.DateTimeField(null=True, blank=True)
-    reply = models.CharField(_("reply"), max_length=255, blank=True)
+    reply = models.CharField(pgettext_lazy("correction", "reply"), max_length=255, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

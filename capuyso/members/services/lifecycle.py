@@ -369,7 +369,7 @@ def exemption_end(
     if resume_on and resume_on <= exemption.starts_on:
         errors.add(
             "resume_on",
-            _("The member returns to activities after the exemption began (%(date)s).")
+            _("The return date must come after the exemption began (%(date)s).")
             % {"date": _d(exemption.starts_on)},
             "end_before_start",
         )

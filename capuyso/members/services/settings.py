@@ -93,7 +93,7 @@ def rules_save(*, actor, committee, rules: MembershipRules | None, values: dict)
         raise ValidationError(
             {
                 "effective_from": ValidationError(
-                    _("A correction must still start in the future."), code="past"
+                    _("Corrected rules must still take effect on a future date."), code="past"
                 )
             }
         )

@@ -807,7 +807,9 @@ def transfer_return(*, actor, transfer: Transfer, back_on: dt.date | None) -> Tr
         )
     if back_on <= transfer.decision_date:
         raise _error(
-            "back_on", _("The member comes back after the transfer decision."), "before_decision"
+            "back_on",
+            _("The return date must come after the transfer decision."),
+            "before_decision",
         )
     if transfer.until is not None and back_on > transfer.until + dt.timedelta(days=1):
         raise _error(
