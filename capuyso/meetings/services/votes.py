@@ -501,7 +501,9 @@ def vote_create(
     the meeting's day. Elections need `seats` (≥ 1) and at least as many `candidates`
     (names or members of the committee); a secret ballot may elect people the same way.
     Submitting the same vote again within two minutes returns the first one."""
-    locked = Meeting.objects.select_for_update().select_related("unit").get(pk=meeting.pk)
+    locked = (
+        Meeting.objects.select_for_update(of=("self",)).select_related("unit").get(pk=meeting.pk)
+    )
     if not may_manage(actor, locked):
         raise PermissionDenied
     from capuyso.meetings.services.meetings import check_not_held

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.db import OperationalError, connection
 from django.test import Client
 
 from capuyso.accounts.roles import Role
@@ -349,3 +353,109 @@ def test_tally_verify_catches_a_ballot_slipped_into_the_box(cast, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert "bad_signatures" in summary["votes"][0]["problems"]
     assert "collected" in summary["votes"][0]["mismatches"]
+
+
+# --- Races (run on PostgreSQL too: DATABASE_URL=postgres://…) ---------------------------
+
+
+def _race(*calls):
+    """Run the calls at the same moment on separate threads (own connections each);
+    returns each one's result or the code of the ValidationError it raised."""
+    barrier = threading.Barrier(len(calls))
+
+    def run(call):
+        barrier.wait()
+        try:
+            for _attempt in range(500):
+                try:
+                    return call()
+                except OperationalError as exc:
+                    # The test database is SQLite in memory with a shared cache, where a
+                    # writer waiting for another fails at once instead of waiting as the
+                    # file database does (busy_timeout): wait and try again the same way.
+                    if "locked" not in str(exc):
+                        raise
+                    time.sleep(0.01)
+            raise AssertionError("the database stayed locked")
+        except ValidationError as exc:
+            return exc.error_list[0].code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(len(calls)) as pool:
+        return list(pool.map(run, calls))
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_phones_racing_for_one_voter_get_one_ballot(cast):
+    scene = ballot_scene(cast, voters=1, extras=False)
+    user = scene.voters[0]
+    phones = [device(scene.vote) for _ in range(2)]
+    for phone in phones:
+        phone.state(signed_in(user))
+
+    results = _race(
+        *(
+            lambda phone=phone: services.ballot_issue(
+                voter=user, vote=scene.vote, blinded_msg=phone.prepare()
+            )
+            for phone in phones
+        )
+    )
+
+    assert sorted(type(r).__name__ for r in results) == ["bytes", "str"]
+    assert "already_issued" in results
+    assert VoterRoll.objects.filter(vote=scene.vote).count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_same_ballot_sent_twice_at_once_counts_once(cast):
+    scene = ballot_scene(cast, voters=1, extras=False)
+    phone = device(scene.vote)
+    client = signed_in(scene.voters[0])
+    phone.state(client)
+    phone.take_signature(phone.request_signature(client).json()["blind_sig"])
+
+    results = _race(
+        *(
+            lambda choice=choice: services.ballot_cast(
+                vote_code=scene.vote.code,
+                token=phone.token,
+                signature=phone.signature,
+                choice=choice,
+            )
+            for choice in ("for", "against", "for")
+        )
+    )
+
+    assert sorted(results).count("already_cast") == 2
+    assert Ballot.objects.filter(vote=scene.vote).count() == 1
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_ballots_racing_the_close_are_counted_or_refused(cast):
+    scene = ballot_scene(cast, voters=6, extras=False)
+    phones = []
+    for user in scene.voters:
+        phone = device(scene.vote)
+        client = signed_in(user)
+        phone.state(client)
+        phone.take_signature(phone.request_signature(client).json()["blind_sig"])
+        phones.append(phone)
+
+    def caster(phone):
+        return lambda: services.ballot_cast(
+            vote_code=scene.vote.code, token=phone.token, signature=phone.signature, choice="for"
+        )
+
+    results = _race(
+        *(caster(phone) for phone in phones),
+        lambda: services.ballot_close(actor=cast.cell_secretary, vote=scene.vote),
+    )
+
+    received = [r for r in results[:-1] if r != "vote_closed"]
+    assert all(len(r) == 64 for r in received)  # receipts
+    vote = Vote.objects.get(pk=scene.vote.pk)
+    assert vote.status == Vote.Status.CLOSED
+    assert vote.count_for == len(received) == Ballot.objects.filter(vote=vote).count()
+    assert vote.result["ballots"]["issued"] == 6
