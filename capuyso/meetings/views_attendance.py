@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from capuyso.accounts.models import User
 from capuyso.documents import files as doc_files
+from capuyso.documents.selectors import get_file_for_user
 from capuyso.meetings.access import get_meeting_for_user, may_manage
 from capuyso.meetings.models import AgendaItem, Attendance, Invitation, Meeting
 from capuyso.meetings.services import attendance as attendance_svc
@@ -280,16 +281,19 @@ def document_add(request, code):
     if request.method == "POST":
         item = next((i for i in items if str(i.code) == request.POST.get("item", "")), None)
         upload = request.FILES.get("file")
+        existing = request.POST.get("existing", "")
         if item is None:
             errors.append(_("Choose the agenda item."))
-        elif upload is None:
-            errors.append(_("Choose a PDF file."))
+        elif (upload is None) == (not existing):
+            errors.append(_("Choose a PDF file to upload, or one from the documents registry."))
         else:
             try:
+                stored = get_file_for_user(request.user, existing) if existing else None
                 reader_svc.meeting_document_add(
                     actor=request.user,
                     item=item,
                     upload=upload,
+                    stored=stored,
                     title=request.POST.get("title", ""),
                 )
             except ValidationError as exc:
@@ -302,6 +306,7 @@ def document_add(request, code):
         "meeting_url": meeting_url(meeting),
         "items": items,
         "errors": errors,
+        "registry": reader_svc.registry_files_for_user(request.user) if items else [],
         "over": meeting.status in OVER,
         "next": request.POST.get("next") or request.GET.get("next", ""),
     }

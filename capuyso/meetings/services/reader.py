@@ -299,6 +299,64 @@ def documents_for_user(
 # --- Adding and removing ---------------------------------------------------------------------
 
 
+@dataclass
+class RegistryFile:
+    stored: StoredFile
+    label: str
+    kind: str  # "outgoing" or "incoming"
+
+
+def registry_files_for_user(user, *, limit: int = 30) -> list[RegistryFile]:
+    """PDFs of the documents registry the user may read, newest first (at most `limit` of
+    outgoing drafts and issued copies, and `limit` of incoming files): what a manager may
+    put on the agenda without uploading it again. Three queries."""
+    from capuyso.documents.models import DraftVersion, OutgoingDocument
+    from capuyso.documents.selectors import incoming_for_user, outgoing_for_user
+
+    outgoing = outgoing_for_user(user)
+    found: list[RegistryFile] = []
+    seen: set[int] = set()
+    issued = (
+        OutgoingDocument.objects.filter(
+            pk__in=outgoing.values("pk"), signed_file__content_type=doc_files.PDF
+        )
+        .select_related("signed_file")
+        .order_by("-created_at")[:limit]
+    )
+    for document in issued:
+        found.append(RegistryFile(document.signed_file, str(document), "outgoing"))
+        seen.add(document.signed_file_id)
+    versions = (
+        DraftVersion.objects.filter(
+            document__in=outgoing.values("pk"), file__content_type=doc_files.PDF
+        )
+        .select_related("file", "document")
+        .order_by("-created_at")[:limit]
+    )
+    for version in versions:
+        if version.file_id not in seen:
+            label = _("%(document)s (draft version %(number)s)") % {
+                "document": version.document,
+                "number": version.number,
+            }
+            found.append(RegistryFile(version.file, label, "outgoing"))
+            seen.add(version.file_id)
+    incoming = (
+        StoredFile.objects.filter(
+            incoming_documents__in=incoming_for_user(user).values("pk"),
+            content_type=doc_files.PDF,
+        )
+        .prefetch_related("incoming_documents")
+        .distinct()
+        .order_by("-created_at")[:limit]
+    )
+    for stored in incoming:
+        documents = list(stored.incoming_documents.all())
+        label = str(documents[0]) if documents else stored.original_name
+        found.append(RegistryFile(stored, f"{label} · {stored.original_name}", "incoming"))
+    return found
+
+
 def _locked(meeting: Meeting) -> Meeting:
     return Meeting.objects.select_for_update(of=("self",)).select_related("unit").get(pk=meeting.pk)
 

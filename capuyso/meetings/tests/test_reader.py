@@ -326,3 +326,37 @@ def test_reader_panel_lists_what_the_user_may_read(cast, django_assert_max_num_q
             {"meeting": meeting, "can_manage": True, "request": request},
         )
     assert "Nhân sự mật" in html
+
+
+def test_a_registry_pdf_the_manager_may_read_is_put_on_the_agenda(cast, client_for):
+    from capuyso.documents import files as doc_files
+    from capuyso.documents.tests.factories import register
+
+    incoming = register(
+        cast,
+        checked_files=[doc_files.check_upload(upload("ke-hoach.pdf"), allowed=(doc_files.PDF,))],
+    )
+    stored = incoming.files.get()
+    meeting = make_meeting(cast, unit=False, title="Hội nghị Ban Chấp hành")
+    item = agenda_item_add(actor=cast.secretary, meeting=meeting, title="Kế hoạch")
+    listed = reader_svc.registry_files_for_user(cast.secretary)
+    assert stored in [f.stored for f in listed]
+    assert reader_svc.registry_files_for_user(cast.member) == []
+
+    add_url = reverse("meetings:document_add", args=[meeting.code])
+    client = client_for(cast.secretary)
+    assert str(stored.code) in client.get(add_url).content.decode()
+    response = client.post(add_url, {"item": str(item.code), "existing": str(stored.code)})
+    assert response.status_code == 302
+    document = MeetingDocument.objects.get()
+    assert (document.file, document.page_count) == (stored, 3)
+    # A file the user may not read is refused by the documents door.
+    other = make_meeting(cast, title="Sinh hoạt chi bộ")
+    other_item = agenda_item_add(actor=cast.cell_secretary, meeting=other, title="Báo cáo")
+    client = client_for(cast.cell_secretary)
+    response = client.post(
+        reverse("meetings:document_add", args=[other.code]),
+        {"item": str(other_item.code), "existing": str(stored.code)},
+    )
+    assert response.status_code == 403
+    assert MeetingDocument.objects.count() == 1
