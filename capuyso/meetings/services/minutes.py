@@ -189,7 +189,7 @@ def minutes_url(minutes: Minutes) -> str:
 
 def _lock_meeting(meeting: Meeting) -> Meeting:
     return (
-        Meeting.objects.select_for_update()
+        Meeting.objects.select_for_update(of=("self",))
         .select_related("unit", "committee", "chair", "secretary")
         .get(pk=meeting.pk)
     )
@@ -197,7 +197,7 @@ def _lock_meeting(meeting: Meeting) -> Meeting:
 
 def _lock(minutes: Minutes) -> Minutes:
     return (
-        Minutes.objects.select_for_update()
+        Minutes.objects.select_for_update(of=("self",))
         .select_related(
             "meeting",
             "meeting__unit",
