@@ -14,7 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from bench import dataset as datasets
-from bench import documents, members, members_badges, members_import, runner, signing
+from bench import documents, meetings, members, members_badges, members_import, runner, signing
 
 BENCH_PG_DATABASE = "capuyso_bench"
 
@@ -51,6 +51,8 @@ class Command(BaseCommand):
         for line in members.measure(dataset, only=only, n=n):
             self._emit(line)
         for line in members_badges.measure(dataset, only=only, n=n):
+            self._emit(line)
+        for line in meetings.measure(dataset, only=only, n=n):
             self._emit(line)
         for line in signing.measure(dataset, only=only, n=n):  # opt-in: --only signing
             self._emit(line)

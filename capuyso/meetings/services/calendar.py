@@ -121,7 +121,7 @@ def calendar_entry_create(
 
 def _locked(entry: CalendarEntry) -> CalendarEntry:
     return (
-        CalendarEntry.objects.select_for_update()
+        CalendarEntry.objects.select_for_update(of=("self",))
         .select_related("committee", "meeting")
         .get(pk=entry.pk)
     )

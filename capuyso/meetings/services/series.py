@@ -156,7 +156,12 @@ def series_create(
 def series_update(
     *, actor, series: MeetingSeries, today: dt.date | None = None, **fields
 ) -> MeetingSeries:
-    locked = MeetingSeries.objects.select_for_update().select_related("unit").get(pk=series.pk)
+    # of=self: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+    locked = (
+        MeetingSeries.objects.select_for_update(of=("self",))
+        .select_related("unit")
+        .get(pk=series.pk)
+    )
     if not may_manage_unit(actor, locked.committee, locked.unit):
         raise PermissionDenied
     before = {name: str(getattr(locked, name)) for name in fields}
@@ -210,7 +215,7 @@ def series_generate(
 @transaction.atomic
 def _generate_one(series_pk: int, today: dt.date, months_ahead: int) -> tuple[int, int]:
     series = (
-        MeetingSeries.objects.select_for_update()
+        MeetingSeries.objects.select_for_update(of=("self",))
         .select_related("unit", "committee")
         .get(pk=series_pk)
     )
