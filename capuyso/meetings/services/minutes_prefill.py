@@ -2,9 +2,8 @@
 attendance (counts and names), the agenda, the votes with their arithmetic, a fee line for
 the secretary to complete, and the closing line; and the sections the secretary writes.
 
-Attendance comes from `services.attendance.attendance_summary(meeting)` (the roll, the
-counts of rules.md §5, the vote base and denominator of rules.md §2 and the quorum); until
-that module is on main, a small reading of the Attendance rows stands in (`_from_rows`).
+Attendance comes from `services.attendance.attendance_summary(meeting)`: the roll, the
+counts of rules.md §5, the vote base and denominator of rules.md §2, and the quorum.
 Votes come from each closed Vote's stored result (services/votes.py: `base`, `outcome`,
 `passed`, `quorum`; elections: `candidates`), or from its counts and `rules.evaluate` when
 the vote stored no result.
@@ -23,7 +22,8 @@ from django.utils.translation import gettext_lazy
 
 from capuyso.core.text import fold
 from capuyso.meetings.models import Attendance, Meeting, Vote, VoteRule
-from capuyso.meetings.rules import Outcome, evaluate, vote_rule_on
+from capuyso.meetings.rules import Outcome, evaluate
+from capuyso.meetings.services.attendance import attendance_summary
 from capuyso.org.models import Unit
 
 MAX_SECTION_CHARS = 20_000
@@ -153,10 +153,6 @@ def _outcome_json(outcome: Outcome | None) -> dict | None:
     }
 
 
-def _day(meeting: Meeting) -> dt.date:
-    return timezone.localtime(meeting.starts_at).date()
-
-
 def cell_of(meeting: Meeting) -> Unit | None:
     """The cell whose members the meeting counts (a party group counts its own cell)."""
     unit = meeting.unit if meeting.unit_id else None
@@ -171,14 +167,6 @@ def cell_of(meeting: Meeting) -> Unit | None:
 
 def _shown(name: str, reason: str, status: str) -> str:
     return f"{name} ({reason})" if reason and status != Status.PRESENT else name
-
-
-def _quorum(meeting: Meeting, votes: int, base: int) -> Outcome | None:
-    try:
-        rule = vote_rule_on(meeting.committee_id, "quorum", _day(meeting))
-    except VoteRule.DoesNotExist:
-        return None
-    return evaluate(rule, votes=votes, base=base)
 
 
 def _from_summary(summary) -> AttendanceFacts:
@@ -200,56 +188,7 @@ def _from_summary(summary) -> AttendanceFacts:
     return facts
 
 
-def _from_rows(meeting: Meeting) -> AttendanceFacts:
-    """Counts and names from the meeting's Attendance rows alone: the stand-in for
-    `attendance_summary` (no roll of members not yet recorded)."""
-    from capuyso.members.models import Member
-
-    facts = AttendanceFacts(names={status: [] for status in STATUS_ORDER})
-    rows = (
-        Attendance.objects.filter(meeting=meeting)
-        .select_related("member")
-        .order_by("member__full_name_folded", "member__pk")
-    )
-    exempt_present, exempt_absent, full = set(), set(), set()
-    for row in rows:
-        member = row.member
-        facts.total += 1
-        facts.names[row.status].append(_shown(member.full_name, row.reason, row.status))
-        if member.status != Member.Status.PROBATIONARY:
-            full.add(member.pk)
-        if row.status == Status.PRESENT:
-            facts.present += 1
-            facts.vote_base += member.status != Member.Status.PROBATIONARY
-            if member.status == Member.Status.EXEMPT:
-                exempt_present.add(member.pk)
-        elif row.status == Status.EXEMPT:
-            facts.exempt += 1
-            exempt_absent.add(member.pk)
-        elif row.status == Status.ABSENT_EXCUSED:
-            facts.absent_excused += 1
-        else:
-            facts.absent_unexcused += 1
-    cell = cell_of(meeting)
-    if cell is not None:
-        from capuyso.members.selectors_lifecycle import quorum_counts
-
-        counts = quorum_counts(cell, _day(meeting), exempt_present=exempt_present)
-        if not facts.total:
-            facts.total = facts.unrecorded = counts.total
-        facts.denominator = len(set(counts.member_ids["eligible"]) - exempt_absent)
-    else:
-        facts.denominator = len(full - exempt_absent)
-    if facts.taken:
-        facts.quorum = _quorum(meeting, facts.vote_base, facts.denominator)
-    return facts
-
-
 def meeting_attendance(meeting: Meeting) -> AttendanceFacts:
-    try:
-        from capuyso.meetings.services.attendance import attendance_summary
-    except ImportError:  # the attendance feature is not on main yet
-        return _from_rows(meeting)
     return _from_summary(attendance_summary(meeting))
 
 

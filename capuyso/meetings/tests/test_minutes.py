@@ -167,16 +167,6 @@ def test_votes_recorded_through_the_votes_service_print_their_stored_result(cast
     assert f"4/{vote.result['base']}" in minutes.sections["content"]["votes"]
 
 
-def test_the_stand_in_reading_of_attendance_rows_gives_the_same_counts(cast):
-    from capuyso.meetings.services import minutes_prefill
-
-    meeting = held_meeting(cast)
-    with_business(cast, meeting)
-    facts = minutes_prefill._from_rows(meeting).as_json()
-    assert facts == minutes_prefill.meeting_attendance(meeting).as_json()
-    assert (facts["total"], facts["present"], facts["denominator"]) == (8, 5, 7)
-
-
 def test_starting_twice_gives_one_draft_and_only_managers_start(cast):
     meeting = held_meeting(cast)
     first = svc.minutes_create(actor=cast.cell_secretary, meeting=meeting)
