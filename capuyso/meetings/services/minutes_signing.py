@@ -62,6 +62,18 @@ def _check_may_sign(actor, minutes: Minutes) -> str:
             _("Name the chair and the secretary of the meeting before signing."),
             "signers_missing",
         )
+    heading = (minutes.sections or {}).get("heading") or {}
+    if (heading.get("chair"), heading.get("secretary")) != (
+        meeting.chair.full_name,
+        meeting.secretary.full_name,
+    ):
+        raise _error(
+            _(
+                "The minutes name another chair or secretary than the meeting: write "
+                "attendance, agenda and votes again from the meeting before signing."
+            ),
+            "signers_changed",
+        )
     signed = signatures_of(minutes)
     for role in roles:
         if role not in signed:

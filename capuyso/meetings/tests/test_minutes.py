@@ -335,6 +335,16 @@ def test_only_the_chair_and_the_secretary_sign_and_only_after_the_meeting(cast):
     with pytest.raises(ValidationError) as exc:
         signing.minutes_confirm(actor=cast.cell_secretary, minutes=early, confirm=True)
     assert exc.value.error_list[0].code == "not_held_yet"
+    changed = held_meeting(cast)
+    draft = svc.minutes_create(actor=cast.cell_secretary, meeting=changed)
+    Meeting.objects.filter(pk=changed.pk).update(secretary=cast.member)
+    draft.refresh_from_db()
+    with pytest.raises(ValidationError) as exc:
+        signing.minutes_confirm(actor=cast.cell_secretary, minutes=draft, confirm=True)
+    assert exc.value.error_list[0].code == "signers_changed"
+    draft = svc.minutes_refresh(actor=cast.cell_secretary, minutes=draft, lock_version=None)
+    assert draft.sections["heading"]["secretary"] == cast.member.full_name
+    signing.minutes_confirm(actor=cast.member, minutes=draft, confirm=True)
     no_secretary = held_meeting(cast, secretary=None)
     draft = svc.minutes_create(actor=cast.cell_secretary, meeting=no_secretary)
     with pytest.raises(ValidationError) as exc:
