@@ -23,8 +23,9 @@ from ninja import Field, Query, Router, Schema
 from capuyso.accounts.permissions import access_for
 from capuyso.accounts.roles import Action
 from capuyso.meetings.access import get_meeting_for_user, may_manage, meetings_for_user
-from capuyso.meetings.models import Attendance, Invitation, Meeting, Vote
+from capuyso.meetings.models import Invitation, Meeting, Vote
 from capuyso.meetings.services import votes as vote_services
+from capuyso.meetings.services.attendance import attendance_summary
 from capuyso.org.selectors import get_unit_for_user
 
 from .schemas import OBJECT_ERRORS, PageMeta, PageParams, UnitRef, paginate
@@ -176,13 +177,13 @@ class OutcomeOut(Schema):
 
 class AttendanceOut(Schema):
     meeting: UUID
-    total: int = Field(description="Members on the roll.")
+    total: int = Field(description="Members on the roll: present + exempt + absent + unrecorded.")
     present: int
     exempt: int
     absent: int
     absent_excused: int
     absent_unexcused: int
-    unrecorded: int
+    unrecorded: int = Field(description="On the roll, attendance not recorded yet.")
     vote_base: int = Field(description="Full members present who may vote.")
     denominator: int = Field(
         description="Full members who count (rules.md §2): summoned, minus those temporarily "
@@ -199,27 +200,28 @@ def _outcome(data: dict | None) -> dict | None:
 
 
 def _attendance(meeting: Meeting) -> dict:
-    """Counts of the meeting's attendance (a stand-in until the attendance feature's
-    `attendance_summary` is on main)."""
-    counts = dict.fromkeys(Attendance.Status.values, 0)
-    for status in Attendance.objects.filter(meeting=meeting).values_list("status", flat=True):
-        counts[status] += 1
-    voters = vote_services.voters_for(meeting)
-    recorded = sum(counts.values())
-    absent = counts[Attendance.Status.ABSENT_EXCUSED] + counts[Attendance.Status.ABSENT_UNEXCUSED]
-    fake_vote = Vote(meeting=meeting)
+    summary = attendance_summary(meeting)
+    counts = {
+        name: getattr(summary, name)
+        for name in (
+            "total",
+            "present",
+            "exempt",
+            "absent",
+            "absent_excused",
+            "absent_unexcused",
+            "unrecorded",
+            "vote_base",
+            "denominator",
+        )
+    }
+    quorum = summary.quorum
     return {
         "meeting": meeting.code,
-        "total": recorded,
-        "present": counts[Attendance.Status.PRESENT],
-        "exempt": counts[Attendance.Status.EXEMPT],
-        "absent": absent,
-        "absent_excused": counts[Attendance.Status.ABSENT_EXCUSED],
-        "absent_unexcused": counts[Attendance.Status.ABSENT_UNEXCUSED],
-        "unrecorded": 0,
-        "vote_base": voters.count,
-        "denominator": voters.full_members,
-        "quorum": _outcome(vote_services.quorum_of(fake_vote, voters)),
+        **counts,
+        "quorum": {**vote_services.outcome_dict(quorum), "arithmetic": quorum.arithmetic}
+        if quorum is not None
+        else None,
     }
 
 

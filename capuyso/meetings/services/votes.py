@@ -26,7 +26,7 @@ counts; they and the meeting's chair open and close them. Every change is audite
 refused with a coded ValidationError that changes nothing.
 
 Eligible voters come from `voters_for(meeting)`: the members present who may vote and the
-full-member denominator (members' `quorum_counts` for a cell).
+full-member denominator, as the attendance feature counts them (`attendance_summary`).
 """
 
 from __future__ import annotations
@@ -50,14 +50,13 @@ from capuyso.documents import files as doc_files
 from capuyso.meetings.access import may_manage, may_view
 from capuyso.meetings.models import (
     AgendaItem,
-    Attendance,
     Candidate,
-    Invitation,
     Meeting,
     Vote,
     VoteRule,
 )
 from capuyso.meetings.rules import Outcome, evaluate, vote_rule_on
+from capuyso.meetings.services.attendance import attendance_summary, is_present
 from capuyso.members.models import Member
 from capuyso.org.models import Committee
 
@@ -118,50 +117,21 @@ def meeting_day(meeting: Meeting) -> dt.date:
 
 
 def voters_for(meeting: Meeting) -> Voters:
-    """The eligible voters of `meeting`, from its attendance.
-
-    A cell meeting counts its full members as `members.selectors_lifecycle.quorum_counts`
-    does on the meeting's day (exempt members who came count); a committee meeting counts
-    the full members among its invitees. Those present who may vote are the present
-    members among them.
-
-    Private stand-in until the attendance feature offers `eligible_voters(meeting)`.
-    """
-    from capuyso.members.selectors_lifecycle import quorum_counts
-
-    day = meeting_day(meeting)
-    rows = Attendance.objects.filter(meeting=meeting).values_list("member_id", "status")
-    present_ids: set[int] = set()
-    taken = False
-    for member_id, status in rows:
-        taken = True
-        if status == Attendance.Status.PRESENT:
-            present_ids.add(member_id)
-    if meeting.kind in Meeting.CELL_KINDS and meeting.unit_id:
-        counts = quorum_counts(meeting.unit, day, exempt_present=present_ids)
-        eligible = counts.member_ids["eligible"]
-        full_members = counts.eligible
-    else:
-        invited = Invitation.objects.filter(meeting=meeting)
-        ids = {pk for pk in invited.values_list("member_id", flat=True) if pk} | {
-            pk for pk in invited.values_list("user__member_id", flat=True) if pk
-        }
-        eligible = set(
-            Member.objects.filter(
-                pk__in=ids,
-                status__in=(Member.Status.FULL, Member.Status.EXEMPT),
-                full_membership_date__lte=day,
-            ).values_list("pk", flat=True)
-        )
-        full_members = len(eligible)
-    voter_ids = present_ids & eligible
+    """The eligible voters of `meeting`, from the attendance feature's summary
+    (`attendance.attendance_summary`): the denominator is its `denominator` (full members
+    who count, rules.md §2: a cell through the members' `quorum_counts`), the voters
+    present its vote base (full members recorded present, by name)."""
+    summary = attendance_summary(meeting)
     present = tuple(
-        Voter(pk=pk, code=str(code), name=name)
-        for pk, code, name in Member.objects.filter(pk__in=voter_ids)
-        .order_by("full_name_folded", "pk")
-        .values_list("pk", "code", "full_name")
+        Voter(pk=row.member.pk, code=str(row.member.code), name=row.member.full_name)
+        for row in summary.rows
+        if row.member.pk in summary.voter_ids
     )
-    return Voters(full_members=full_members, present=present, attendance_taken=taken)
+    return Voters(
+        full_members=summary.denominator,
+        present=present,
+        attendance_taken=summary.total > summary.unrecorded,
+    )
 
 
 # --- Method hooks ------------------------------------------------------------------------
@@ -436,16 +406,9 @@ def _rule_result(vote: Vote, *, voters: Voters, votes_for: int, valid: int) -> d
 
 
 def may_see_confidential(user, meeting: Meeting) -> bool:
-    """Confidential agenda items (and their votes) are for the organisers and those
-    present at the meeting."""
-    if may_manage(user, meeting):
-        return True
-    member_id = getattr(user, "member_id", None)
-    return bool(member_id) and (
-        Attendance.objects.filter(
-            meeting=meeting, member_id=member_id, status=Attendance.Status.PRESENT
-        ).exists()
-    )
+    """Confidential agenda items (and their votes) are for the organisers and the members
+    recorded present, as the reader's documents are (`reader.may_read`)."""
+    return may_manage(user, meeting) or is_present(user, meeting)
 
 
 def meeting_votes(meeting: Meeting) -> QuerySet[Vote]:
