@@ -544,6 +544,8 @@ def test_members_read_signed_minutes_only_and_outsiders_get_404(cast, client_for
         meeting=held_meeting(cast, title="Sinh hoạt chuyên đề", kind=Meeting.Kind.CELL_THEMATIC),
     )
     client = client_for(cast.member)
+    meeting_page = client.get(reverse("meetings:detail", args=[signed.meeting.code]))
+    assert reverse("meetings:minutes_detail", args=[signed.code]) in meeting_page.content.decode()
     for name in ("minutes_detail", "minutes_docx", "minutes_pdf"):
         assert client.get(reverse(f"meetings:{name}", args=[signed.code])).status_code == 200
         assert client.get(reverse(f"meetings:{name}", args=[draft.code])).status_code == 403
