@@ -183,7 +183,7 @@ def ballot_state(user, vote: Vote) -> BallotState:
     return BallotState(
         vote=vote,
         key=public_key_of(vote),
-        eligible=is_eligible(user, vote),
+        eligible=vote.status != Vote.Status.CLOSED and is_eligible(user, vote),
         issued_to_me=issued_to_me,
         issued=VoterRoll.objects.filter(vote=vote).count(),
         received=Ballot.objects.filter(vote=vote).count(),

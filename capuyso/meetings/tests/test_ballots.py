@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.test import Client
+from django.urls import reverse
 
 from capuyso.accounts.roles import Role
 from capuyso.accounts.services import api_token_create
@@ -459,3 +460,121 @@ def test_ballots_racing_the_close_are_counted_or_refused(cast):
     assert vote.status == Vote.Status.CLOSED
     assert vote.count_for == len(received) == Ballot.objects.filter(vote=vote).count()
     assert vote.result["ballots"]["issued"] == 6
+
+
+# --- Pages -----------------------------------------------------------------------------
+
+
+def test_the_chair_creates_opens_and_closes_a_ballot_through_the_pages(cast, client_for):
+    scene = ballot_scene(cast, open_it=False)
+    client = client_for(cast.cell_secretary)
+
+    page = client.get(reverse("meetings:ballot_new", args=[scene.meeting.code]))
+    assert page.status_code == 200
+    response = client.post(
+        reverse("meetings:ballot_new", args=[scene.meeting.code]),
+        {
+            "question": "Bầu bí thư chi bộ",
+            "kind": "election",
+            "rule_code": "resolution",
+            "seats": 1,
+            "candidates": "Nguyễn Văn A\nTrần Văn B",
+        },
+    )
+    vote = Vote.objects.get(question="Bầu bí thư chi bộ")
+    assert response.status_code == 302 and response.url == reverse(
+        "meetings:ballot", args=[vote.code]
+    )
+    assert vote.method == Vote.Method.SECRET and vote.seats == 1 and vote.rule.code == "election"
+
+    client.post(reverse("meetings:ballot_open", args=[scene.vote.code]))
+    scene.vote.refresh_from_db()
+    assert scene.vote.status == Vote.Status.OPEN
+    page = client.get(reverse("meetings:ballot", args=[scene.vote.code]))
+    key = BallotKey.objects.get(vote=scene.vote)
+    assert services.receipt_display(key.fingerprint) in page.content.decode()
+    totals = client.get(
+        reverse("meetings:ballot", args=[scene.vote.code]) + "?part=totals",
+        headers={"HX-Request": "true"},
+    )
+    assert b'id="ballot-totals"' in totals.content and b"<html" not in totals.content
+
+    client.post(reverse("meetings:ballot_close", args=[scene.vote.code]))
+    scene.vote.refresh_from_db()
+    assert scene.vote.status == Vote.Status.CLOSED
+    meeting_page = client.get(reverse("meetings:detail", args=[scene.meeting.code]))
+    assert b'id="ballots"' in meeting_page.content
+    assert scene.vote.question.encode() in meeting_page.content
+
+
+def test_a_voter_sees_the_phone_ballot_only_while_open_and_eligible(cast, client_for):
+    scene = ballot_scene(cast)
+    url = reverse("meetings:ballot", args=[scene.vote.code])
+
+    page = client_for(scene.voters[0]).get(url)
+    assert b'id="ballot-app"' in page.content and b"js/ballot.js" in page.content
+    assert b'id="ballot-chair"' not in page.content
+    page = client_for(scene.probationary).get(url)
+    assert b'id="ballot-app"' not in page.content
+    meeting_page = client_for(scene.voters[0]).get(
+        reverse("meetings:detail", args=[scene.meeting.code])
+    )
+    assert url.encode() in meeting_page.content
+
+
+def test_the_result_page_shows_the_arithmetic_and_the_receipts(cast, client_for):
+    scene = ballot_scene(cast)
+    phones = [vote_as(user, scene.vote, "for")[0] for user in scene.voters[:4]]
+    close(cast, scene.vote)
+
+    page = client_for(scene.voters[0]).get(reverse("meetings:ballot", args=[scene.vote.code]))
+
+    text = page.content.decode()
+    assert 'id="result"' in text and 'id="ballot-app"' not in text
+    assert "4/6" in text  # 4 for, out of 6 full members
+    for phone in phones:
+        assert services.receipt_display(phone.receipt) in text
+        assert phone.receipt in text  # the list ballot.js checks the phone's receipt in
+    assert 'id="ballot-receipts"' in text
+
+
+def test_ballot_pages_refuse_get_on_actions_other_roles_and_other_committees(cast, client_for):
+    scene = ballot_scene(cast, open_it=False)
+    code = scene.vote.code
+    client = client_for(cast.cell_secretary)
+    for name in ("meetings:ballot_open", "meetings:ballot_close"):
+        assert client.get(reverse(name, args=[code])).status_code == 405
+
+    client = client_for(scene.voters[0])  # a plain member: sees, may not run
+    assert client.get(reverse("meetings:ballot", args=[code])).status_code == 200
+    for name in ("meetings:ballot_open", "meetings:ballot_close"):
+        assert client.post(reverse(name, args=[code])).status_code == 403
+    assert client.get(reverse("meetings:ballot_new", args=[scene.meeting.code])).status_code == 403
+
+    client = client_for(cast.outsider)
+    assert client.get(reverse("meetings:ballot", args=[code])).status_code == 404
+    for name in ("meetings:ballot_open", "meetings:ballot_close"):
+        assert client.post(reverse(name, args=[code])).status_code == 404
+    assert client.get(reverse("meetings:ballot_new", args=[scene.meeting.code])).status_code == 404
+    scene.vote.refresh_from_db()
+    assert scene.vote.status == Vote.Status.DRAFT
+
+
+def test_the_ballot_page_and_panel_keep_their_queries_bounded(
+    cast, client_for, django_assert_max_num_queries
+):
+    scene = ballot_scene(cast)
+    for user in scene.voters:
+        vote_as(user, scene.vote, "abstain")
+    for i in range(3):
+        services.ballot_create(
+            actor=cast.cell_secretary, meeting=scene.meeting, question=f"Câu hỏi {i}"
+        )
+    client = client_for(cast.cell_secretary)
+    url = reverse("meetings:ballot", args=[scene.vote.code])
+    client.get(url)
+    with django_assert_max_num_queries(22):
+        assert client.get(url).status_code == 200
+    close(cast, scene.vote)
+    with django_assert_max_num_queries(22):
+        assert client.get(url).status_code == 200
