@@ -72,9 +72,13 @@ class VoteForm(forms.Form):
 
     def __init__(self, *args, rules=(), items=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # The quorum is not put to a vote, and elections have their own form.
         self.fields["rule_code"].choices = [
-            (rule.code, _rule_label(rule)) for rule in rules if rule.code not in ("quorum",)
+            (rule.code, _rule_label(rule))
+            for rule in rules
+            if rule.code not in ("quorum", "election")
         ]
+        self.fields["rule_code"].initial = "resolution"
         self.fields["item"].choices = _item_choices(items)
         self.fields["method"].initial = Vote.Method.OPEN
 

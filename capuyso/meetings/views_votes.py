@@ -174,6 +174,8 @@ def _template(vote: Vote) -> str:
 @login_required
 def vote_detail(request, code):
     vote = services.get_vote_for_user(request.user, code)
+    if vote.method == Vote.Method.SECRET:
+        return redirect("meetings:ballot", code=vote.code)  # the secret ballot's own page
     return render(request, _template(vote), _vote_context(request, vote))
 
 

@@ -691,3 +691,17 @@ def test_the_panel_lists_votes_with_results_only_when_closed(
     )
     assert "Kỷ luật đảng viên X" in html
     assert _url("vote_new", meeting) in html
+
+
+def test_the_new_vote_form_offers_motions_and_a_secret_ballot_has_its_own_page(
+    cast, room, client_for
+):
+    client = client_for(cast.cell_secretary)
+    form = client.get(_url("vote_new", room["meeting"])).context["form"]
+    offered = {code for code, _label in form.fields["rule_code"].choices}
+    assert {"admission", "recognition", "resolution", "discipline", "personnel"} <= offered
+    assert not offered & {"quorum", "election"}
+    secret = _vote(cast, room["meeting"], method=Vote.Method.SECRET, rule="personnel")
+    response = client.get(_url("vote", secret))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("meetings:ballot", args=[secret.code])
