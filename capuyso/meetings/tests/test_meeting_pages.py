@@ -161,12 +161,25 @@ def test_cell_secretary_plans_a_meeting_of_their_cell_only(cast, client_for):
     assert refused.status_code == 400 and refused.context["form"].errors["unit"]
     assert not Meeting.objects.exists()
 
-    data = meeting_form(unit=str(cast.cell.code))
+    people = {str(u.code) for u in page.context["form"].fields["chair"].queryset}
+    assert str(cast.cell_deputy.code) in people and str(cast.secretary.code) not in people
+    stranger = client.post(
+        "/meetings/new/", meeting_form(unit=str(cast.cell.code), chair=str(cast.outsider.code))
+    )
+    assert stranger.status_code == 400 and stranger.context["form"].errors["chair"]
+    assert not Meeting.objects.exists()
+
+    data = meeting_form(
+        unit=str(cast.cell.code),
+        chair=str(cast.cell_secretary.code),
+        secretary=str(cast.cell_deputy.code),
+    )
     response = client.post("/meetings/new/", data)
     assert response.status_code == 302
     meeting = Meeting.objects.get()
     assert response["Location"] == f"/meetings/{meeting.code}/#agenda"
     assert meeting.unit == cast.cell and meeting.created_by == cast.cell_secretary
+    assert (meeting.chair, meeting.secretary) == (cast.cell_secretary, cast.cell_deputy)
     assert timezone.localtime(meeting.starts_at).strftime("%H:%M") == "19:30"
     assert timezone.localtime(meeting.ends_at).strftime("%H:%M") == "21:00"
     # The same form posted twice plans one meeting.
