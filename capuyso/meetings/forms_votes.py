@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from capuyso.meetings.models import Vote
 
@@ -110,8 +111,8 @@ class ElectionForm(forms.Form):
 
 
 class OpenCountsForm(forms.Form):
-    count_for = _count(_("For"))
-    count_against = _count(_("Against"))
+    count_for = _count(pgettext_lazy("vote choice", "For"))
+    count_against = _count(pgettext_lazy("vote choice", "Against"))
     count_abstain = _count(_("Abstain"))
 
 
@@ -168,8 +169,8 @@ class NamesForm(forms.Form):
     """An open vote by names: a choice per member present who may vote (`m_<code>`)."""
 
     CHOICES = [
-        ("for", _("For")),
-        ("against", _("Against")),
+        ("for", pgettext_lazy("vote choice", "For")),
+        ("against", pgettext_lazy("vote choice", "Against")),
         ("abstain", _("Abstain")),
         ("", _("Did not vote")),
     ]
