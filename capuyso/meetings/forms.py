@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from capuyso.core.forms import add_service_errors as core_add_service_errors
 from capuyso.meetings.models import Meeting
@@ -78,7 +79,7 @@ class WhenMixin:
 class MeetingForm(WhenMixin, forms.Form):
     unit = forms.ChoiceField(label=_("Held by"))
     kind = forms.ChoiceField(label=_("Kind"), choices=Meeting.Kind.choices)
-    title = forms.CharField(label=_("Title"), max_length=255)
+    title = forms.CharField(label=pgettext_lazy("name", "Title"), max_length=255)
     day = VietDateField(label=_("Day"))
     starts = TimeField(label=_("From"))
     ends = TimeField(label=_("Until"), required=False)
@@ -190,7 +191,9 @@ class CalendarEntryForm(WhenMixin, forms.Form):
 
 class SeriesForm(forms.Form):
     unit = forms.ChoiceField(label=_("Cell"))
-    title = forms.CharField(label=_("Title"), max_length=200, initial=_("Regular cell meeting"))
+    title = forms.CharField(
+        label=pgettext_lazy("name", "Title"), max_length=200, initial=_("Regular cell meeting")
+    )
     day_of_month = forms.IntegerField(
         label=_("Day of the month"),
         min_value=1,

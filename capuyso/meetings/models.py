@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from capuyso.core.models import BaseModel, TenantModel
 
@@ -51,7 +52,7 @@ class MeetingSeries(TenantModel):
         "org.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     kind = models.CharField(_("kind"), max_length=16)
-    title = models.CharField(_("title"), max_length=255)
+    title = models.CharField(pgettext_lazy("name", "title"), max_length=255)
     day_of_month = models.PositiveSmallIntegerField(
         _("day of the month"), help_text=_("1–28; later days fall back to the 28th.")
     )
@@ -85,7 +86,7 @@ class Meeting(TenantModel):
     class Status(models.TextChoices):
         PLANNED = "planned", _("Planned")
         INVITED = "invited", _("Invitations sent")
-        IN_PROGRESS = "in_progress", _("In progress")
+        IN_PROGRESS = "in_progress", pgettext_lazy("meeting status", "In progress")
         CLOSED = "closed", _("Held")
         CANCELLED = "cancelled", _("Cancelled")
 
@@ -99,7 +100,7 @@ class Meeting(TenantModel):
         help_text=_("The cell or organ; empty for the Party committee itself."),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    title = models.CharField(_("title"), max_length=255)
+    title = models.CharField(pgettext_lazy("name", "title"), max_length=255)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
     place = models.CharField(_("place"), max_length=255, blank=True)
@@ -167,7 +168,7 @@ class MeetingDocument(BaseModel):
     """A document of an agenda item, read on screen in the meeting reader."""
 
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="documents")
-    title = models.CharField(_("title"), max_length=255)
+    title = models.CharField(pgettext_lazy("name", "title"), max_length=255)
     file = models.ForeignKey(
         "documents.StoredFile", on_delete=models.PROTECT, related_name="+", verbose_name=_("file")
     )
