@@ -36,6 +36,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from capuyso.meetings import blindsig
 from capuyso.meetings.models import Meeting, Vote
@@ -47,7 +48,11 @@ logger = logging.getLogger(__name__)
 
 FOR, AGAINST, ABSTAIN = "for", "against", "abstain"
 CHOICES = (FOR, AGAINST, ABSTAIN)
-CHOICE_LABELS = {FOR: _("For"), AGAINST: _("Against"), ABSTAIN: _("Abstain")}
+CHOICE_LABELS = {
+    FOR: pgettext_lazy("vote choice", "For"),
+    AGAINST: pgettext_lazy("vote choice", "Against"),
+    ABSTAIN: pgettext_lazy("vote choice", "Abstain"),
+}
 
 MESSAGES = {
     "not_secret": _("This vote is not a secret ballot."),
