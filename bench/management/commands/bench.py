@@ -13,8 +13,17 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
+from bench import (
+    ballots,
+    documents,
+    meetings,
+    members,
+    members_badges,
+    members_import,
+    runner,
+    signing,
+)
 from bench import dataset as datasets
-from bench import documents, meetings, members, members_badges, members_import, runner, signing
 
 BENCH_PG_DATABASE = "capuyso_bench"
 
@@ -57,6 +66,8 @@ class Command(BaseCommand):
         for line in signing.measure(dataset, only=only, n=n):  # opt-in: --only signing
             self._emit(line)
         for line in members_import.measure(dataset, only=only):  # opt-in: --only members.import
+            self._emit(line)
+        for line in ballots.measure(dataset, only=only):  # opt-in: --only ballots
             self._emit(line)
 
     def _emit(self, line: dict) -> None:

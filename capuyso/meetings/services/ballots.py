@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,12 +35,13 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Max
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from capuyso.meetings import blindsig
-from capuyso.meetings.models import Meeting, Vote
+from capuyso.meetings.models import Attendance, Meeting, Vote
 from capuyso.meetings.models_ballots import Ballot, BallotKey, VoterRoll
 from capuyso.meetings.rules import evaluate, minimum_votes
 from capuyso.meetings.services import votes as vote_services
@@ -126,15 +128,38 @@ def secret_ballots_of(meeting: Meeting):
     )
 
 
-def eligible_member_ids(meeting: Meeting) -> set[int]:
-    """Members who may vote: recorded present, full members (not probationary), counted in
-    the vote's denominator — the attendance feature's `eligible_voters` when it exists,
-    else the votes feature's `voters_for`."""
+# Eligibility is asked by every voter's phone (state, signature): the roll is computed
+# once per meeting and attendance state, and kept a short while (a change of attendance
+# changes the key at once; a change in a member's file is seen within ELIGIBLE_TTL).
+ELIGIBLE_TTL = 15.0
+_eligible_memo: dict[tuple, tuple[float, frozenset[int]]] = {}
+
+
+def _compute_eligible(meeting: Meeting) -> frozenset[int]:
     try:
         from capuyso.meetings.services.attendance import eligible_voters
     except ImportError:  # pragma: no cover - before the attendance feature
-        return {voter.pk for voter in vote_services.voters_for(meeting).present}
-    return set(eligible_voters(meeting).values_list("pk", flat=True))
+        return frozenset(voter.pk for voter in vote_services.voters_for(meeting).present)
+    return frozenset(eligible_voters(meeting).values_list("pk", flat=True))
+
+
+def eligible_member_ids(meeting: Meeting) -> frozenset[int]:
+    """Members who may vote: recorded present, full members (not probationary), counted in
+    the vote's denominator — the attendance feature's `eligible_voters` (the votes
+    feature's `voters_for` before it)."""
+    stamp = Attendance.objects.filter(meeting=meeting).aggregate(
+        rows=Count("pk"), last=Max("updated_at")
+    )
+    key = (meeting.pk, stamp["rows"], stamp["last"])
+    now = time.monotonic()
+    cached = _eligible_memo.get(key)
+    if cached is not None and now - cached[0] < ELIGIBLE_TTL:
+        return cached[1]
+    ids = _compute_eligible(meeting)
+    if len(_eligible_memo) > 64:
+        _eligible_memo.clear()
+    _eligible_memo[key] = (now, ids)
+    return ids
 
 
 def is_eligible(user, vote: Vote) -> bool:
