@@ -354,11 +354,17 @@ def agenda_add(request, code):
     form = AgendaItemForm(request.POST)
     if form.is_valid():
         try:
-            services.agenda_item_add(actor=request.user, meeting=meeting, **form.cleaned_data)
+            item = services.agenda_item_add(
+                actor=request.user, meeting=meeting, **form.cleaned_data
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            return _agenda_answer(request, meeting)
+            response = _agenda_answer(request, meeting)
+            if request.htmx and item.order == 1:
+                # The first item also opens the documents and votes panels: reload the page.
+                response["HX-Refresh"] = "true"
+            return response
     return _agenda_answer(request, meeting, form=form)
 
 
