@@ -146,3 +146,38 @@ def test_each_phone_checks_its_own_receipt_after_the_close(new_context, site, ca
     expect(check).to_be_visible()
     expect(check).to_have_class(re.compile("msg-success"))
     assert phone.console.take() == []
+
+
+def test_an_election_ballot_strikes_out_names_on_the_phone(new_context, site, cast):
+    from capuyso.meetings.services.ballots import ballot_close, ballot_create, ballot_open
+
+    scene = ballot_scene(cast, voters=2, extras=False, open_it=False)
+    vote = ballot_create(
+        actor=cast.cell_secretary,
+        meeting=scene.meeting,
+        question="Bầu bí thư chi bộ",
+        rule_code="election",
+        seats=1,
+        candidates=["Nguyễn Văn A", "Trần Thị B"],
+    )
+    ballot_open(actor=cast.cell_secretary, vote=vote)
+    for user, struck in zip(scene.voters, ["2", "1"], strict=True):
+        phone = Phone(new_context, site, user)
+        phone.page.goto(site("meetings:ballot", vote.code))
+        names = phone.app().locator("[data-role=names]")
+        expect(names).to_be_visible()
+        names.locator("[data-role=names-done]").click()  # both names kept: one seat only
+        expect(phone.app().locator("[data-role=status]")).to_have_class(re.compile("msg-error"))
+        names.locator(f"input[value='{struck}']").uncheck()
+        names.locator("[data-role=names-done]").click()
+        phone.app().locator("[data-role=confirm-yes]").click()
+        expect(phone.app().locator("[data-role=receipt]")).to_be_visible()
+        assert phone.console.take() == []
+        phone.context.close()
+
+    vote = ballot_close(actor=cast.cell_secretary, vote=vote)
+    assert {row["name"]: row["votes"] for row in vote.result["candidates"]} == {
+        "Nguyễn Văn A": 1,
+        "Trần Thị B": 1,
+    }
+    assert vote.result["another_round"] is True  # a tie below the majority: round 2

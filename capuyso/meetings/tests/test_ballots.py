@@ -578,3 +578,53 @@ def test_the_ballot_page_and_panel_keep_their_queries_bounded(
     close(cast, scene.vote)
     with django_assert_max_num_queries(22):
         assert client.get(url).status_code == 200
+
+
+# --- A strike-out election by secret ballot -------------------------------------------------
+
+
+def test_an_election_by_secret_ballot_strikes_out_names_and_elects_by_majority(cast, capsys):
+    scene = ballot_scene(cast, voters=5, extras=False, open_it=False)
+    vote = services.ballot_create(
+        actor=cast.cell_secretary,
+        meeting=scene.meeting,
+        question="Bầu chi ủy",
+        rule_code="election",
+        seats=2,
+        candidates=["Nguyễn Văn A", "Trần Thị B", "Lê Văn C"],
+    )
+    services.ballot_open(actor=cast.cell_secretary, vote=vote)
+    state = signed_in(scene.voters[0]).get(f"{API}/ballots/{vote.code}").json()
+    assert state["kind"] == "election" and state["seats"] == 2
+    assert [c["label"] for c in state["choices"]] == ["Nguyễn Văn A", "Trần Thị B", "Lê Văn C"]
+    kept = [["1", "2"], ["1", "3"], ["1"], ["2", "1"], []]  # names left standing
+    for user, names in zip(scene.voters, kept, strict=True):
+        assert vote_as(user, vote, names)[1].status_code == 200
+    # Too many names kept, or a name not on the ballot, is refused.
+    user = voter_for_more(cast, scene)
+    phone, response = vote_as(user, vote, ["1", "2", "3"])
+    assert (response.status_code, response.json()["code"]) == (400, "too_many_kept")
+    assert phone.cast(Client(), ["4"]).json()["code"] == "invalid_names"
+
+    vote = services.ballot_close(actor=cast.cell_secretary, vote=vote)
+
+    by_name = {row["name"]: row for row in vote.result["candidates"]}
+    assert {name: row["votes"] for name, row in by_name.items()} == {
+        "Nguyễn Văn A": 4,
+        "Trần Thị B": 2,
+        "Lê Văn C": 1,
+    }
+    # More than half of the 5 valid ballots (6 taken: the sixth voter's was never cast).
+    assert vote.result["needed"] == 3 and vote.result["valid"] == 5
+    assert [row["name"] for row in vote.result["candidates"] if row["elected"]] == ["Nguyễn Văn A"]
+    assert vote.result["another_round"] is True and vote.result["reason"] == "shortfall"
+    assert vote.result["ballots"]["unused"] == 1
+    call_command("tally_verify", str(scene.meeting.code))
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["ok"] is True
+
+
+def voter_for_more(cast, scene):
+    from capuyso.meetings.tests.ballot_factories import voter
+
+    return voter(cast, "Người bỏ phiếu thêm", "bophieuthem", meeting=scene.meeting)
