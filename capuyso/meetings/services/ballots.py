@@ -348,6 +348,7 @@ def ballot_issue(*, voter, vote: Vote, blinded_msg: bytes) -> bytes:
 
     Nothing about the request is kept but the roll's "issued" row (and, until close, a
     hash of the blinded message, to answer the same request again)."""
+    _secure_delete()
     locked = _lock(vote)
     _check_open(locked)
     member_id = getattr(voter, "member_id", None)
@@ -410,6 +411,7 @@ def ballot_cast(*, vote_code, token: bytes, signature: bytes, choice: Any) -> st
     public = public_key_of(vote)
     if public is None or not blindsig.verify(public, token, signature):
         raise ballot_error("bad_signature")
+    _secure_delete()
     locked = _lock(vote)  # a close waits for this ballot, or this ballot sees the close
     _check_open(locked)
     stored_choice = normalise_choice(locked, choice)
@@ -599,14 +601,20 @@ def compute_result(vote: Vote, tally: Tally) -> dict:
     return result
 
 
+def _secure_delete() -> None:
+    """SQLite: overwrite freed space with zeros on this connection, so that neither the
+    rows deleted at close nor the copies a page split leaves while voting stay in the file
+    (with their row ids, i.e. their order)."""
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA secure_delete = ON")
+
+
 def _rewrite_in_order(vote: Vote) -> None:
     """Write the box again in receipt order and the roll in member order, with fresh
     random keys, so that neither table keeps the order (or the row ids) of the writes
     made while voting. On SQLite, deleted content is overwritten with zeros."""
-    sqlite = connection.vendor == "sqlite"
-    if sqlite:
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA secure_delete = ON")
+    _secure_delete()
     ballots = list(
         Ballot.objects.filter(vote=vote)
         .order_by("receipt")

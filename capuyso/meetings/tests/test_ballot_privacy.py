@@ -233,3 +233,29 @@ def test_gunicorn_writes_no_access_line_for_a_cast(monkeypatch):
     logger.access(None, None, {"PATH_INFO": "/meetings/"}, 0)
 
     assert lines == [{"PATH_INFO": "/meetings/"}]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_postgresql_rewrites_the_tables_files_after_the_close(cast, caplog):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only (DATABASE_URL=postgres://…)")
+    scene = ballot_scene(cast, voters=3, extras=False)
+    for user in scene.voters:
+        phone = Voter(api=API, vote_code=str(scene.vote.code))
+        phone.vote(signed_in(user), Client(), "for")
+
+    def files():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT relname, relfilenode FROM pg_class WHERE relname IN (%s, %s)",
+                [Ballot._meta.db_table, VoterRoll._meta.db_table],
+            )
+            return dict(cursor.fetchall())
+
+    before = files()
+    services.ballot_close(actor=cast.cell_secretary, vote=scene.vote)  # commits: on_commit runs
+
+    after = files()
+    assert set(after) == set(before) == {Ballot._meta.db_table, VoterRoll._meta.db_table}
+    assert all(after[table] != before[table] for table in before)  # VACUUM FULL: new files
+    assert "could not be compacted" not in caplog.text
