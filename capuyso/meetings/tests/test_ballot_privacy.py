@@ -3,7 +3,8 @@
 The test runs a ballot with several voters (with the refusals a real meeting produces:
 a replayed token, a forged one, a member not eligible), closes it, then reads as an
 administrator would: every table of the database row by row, the physical order of the
-roll and the box, every log record emitted during the ballot, and the audit trail.
+roll and the box, every log record emitted during the ballot, the audit trail and the
+stored files.
 Runs on SQLite and, with DATABASE_URL, on PostgreSQL.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import base64
 import logging
 import uuid
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -259,3 +261,12 @@ def test_postgresql_rewrites_the_tables_files_after_the_close(cast, caplog):
     assert set(after) == set(before) == {Ballot._meta.db_table, VoterRoll._meta.db_table}
     assert all(after[table] != before[table] for table in before)  # VACUUM FULL: new files
     assert "could not be compacted" not in caplog.text
+
+
+def test_no_file_holds_a_ballot(ballot_run, settings):
+    _scene, phones, _records = ballot_run
+    secrets = ballot_secrets(phones)
+    for path in Path(settings.MEDIA_ROOT).rglob("*"):
+        if path.is_file():
+            content = path.read_bytes()
+            assert not any(secret.encode() in content for secret in secrets), path
