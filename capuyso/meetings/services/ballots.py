@@ -45,6 +45,7 @@ from capuyso.meetings.models import Attendance, Meeting, Vote
 from capuyso.meetings.models_ballots import Ballot, BallotKey, VoterRoll
 from capuyso.meetings.rules import evaluate, minimum_votes
 from capuyso.meetings.services import votes as vote_services
+from capuyso.meetings.services.attendance import eligible_voters
 
 logger = logging.getLogger(__name__)
 
@@ -135,18 +136,9 @@ ELIGIBLE_TTL = 15.0
 _eligible_memo: dict[tuple, tuple[float, frozenset[int]]] = {}
 
 
-def _compute_eligible(meeting: Meeting) -> frozenset[int]:
-    try:
-        from capuyso.meetings.services.attendance import eligible_voters
-    except ImportError:  # pragma: no cover - before the attendance feature
-        return frozenset(voter.pk for voter in vote_services.voters_for(meeting).present)
-    return frozenset(eligible_voters(meeting).values_list("pk", flat=True))
-
-
 def eligible_member_ids(meeting: Meeting) -> frozenset[int]:
     """Members who may vote: recorded present, full members (not probationary), counted in
-    the vote's denominator — the attendance feature's `eligible_voters` (the votes
-    feature's `voters_for` before it)."""
+    the vote's denominator (the attendance feature's `eligible_voters`)."""
     stamp = Attendance.objects.filter(meeting=meeting).aggregate(
         rows=Count("pk"), last=Max("updated_at")
     )
@@ -155,7 +147,7 @@ def eligible_member_ids(meeting: Meeting) -> frozenset[int]:
     cached = _eligible_memo.get(key)
     if cached is not None and now - cached[0] < ELIGIBLE_TTL:
         return cached[1]
-    ids = _compute_eligible(meeting)
+    ids = frozenset(eligible_voters(meeting).values_list("pk", flat=True))
     if len(_eligible_memo) > 64:
         _eligible_memo.clear()
     _eligible_memo[key] = (now, ids)
