@@ -6,12 +6,14 @@ from capuyso.meetings import (
     urls_calendar,
     urls_meetings,
     urls_minutes,
+    urls_settings,
     urls_votes,
 )
 
 app_name = "meetings"
 
 urlpatterns = [
+    *urls_settings.urlpatterns,
     *urls_meetings.urlpatterns,
     *urls_calendar.urlpatterns,
     *urls_attendance.urlpatterns,
