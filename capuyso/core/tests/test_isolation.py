@@ -8,6 +8,7 @@ every page without parameters is searched for phu-cat's codes and names.
 import uuid
 
 import pytest
+from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from capuyso.accounts.models import User
@@ -194,6 +195,11 @@ def test_walk_finds_the_pages(cast):
 
 
 def test_outsider_gets_404_for_every_object_of_another_committee(cast, phu_cat_objects, client_for):
+    if connection.vendor == "postgresql":
+        # Thousands of requests (every route × every object × GET and POST): the doors it
+        # checks ask the same questions on both databases, so the SQLite pass walks them and
+        # the PostgreSQL pass keeps CI under its time budget.
+        pytest.skip("walked in the SQLite pass")
     codes, _ = phu_cat_objects
     client = client_for(cast.outsider)
     checked = 0
