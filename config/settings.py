@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "capuyso.jobs",
     "capuyso.members",
     "capuyso.meetings",
+    "capuyso.fees",
     "capuyso.archive",
     "capuyso.notifications",
     "capuyso.documents",

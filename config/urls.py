@@ -9,6 +9,7 @@ urlpatterns = [
     path("org/", include("capuyso.org.urls")),
     path("members/", include("capuyso.members.urls")),
     path("meetings/", include("capuyso.meetings.urls")),
+    path("fees/", include("capuyso.fees.urls")),
     path("documents/", include("capuyso.documents.urls")),
     path("signing/", include("capuyso.signing.urls")),
     path("notifications/", include("capuyso.notifications.urls")),

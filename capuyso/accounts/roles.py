@@ -59,6 +59,9 @@ class Action(models.TextChoices):
     MEMBERS_CONFIGURE = "members.configure", _("Manage membership rules and the work calendar")
     MEETINGS_VIEW = "meetings.view", _("See meetings and the work calendar")
     MEETINGS_MANAGE = "meetings.manage", _("Organise meetings, attendance, votes and minutes")
+    FEES_VIEW = "fees.view", _("See party fee books and summaries")
+    FEES_MANAGE = "fees.manage", _("Record fee bases, payments and reliefs, close fee books")
+    FEES_CONFIGURE = "fees.configure", _("Manage fee rules, retention shares and bank accounts")
     JOBS_VIEW_ALL = "jobs.view_all", _("See every background job of the committee")
     STATS_VIEW = "stats.view", _("View aggregate figures")
     PERMISSIONS_VIEW = "permissions.view", _("View the role and permission table")
@@ -96,6 +99,7 @@ DEFAULT_GRANTS: dict[str, set[str]] = {
     Role.COMMITTEE_SECRETARY: _ALL_COMMITTEE_READ
     | _LEADER_DOCUMENTS
     | {
+        Action.FEES_VIEW,
         Action.MEETINGS_MANAGE,
         Action.USERS_VIEW,
         Action.AUDIT_VIEW,
@@ -107,6 +111,7 @@ DEFAULT_GRANTS: dict[str, set[str]] = {
     Role.COMMITTEE_DEPUTY_SECRETARY: _ALL_COMMITTEE_READ
     | _LEADER_DOCUMENTS
     | {
+        Action.FEES_VIEW,
         Action.MEETINGS_MANAGE,
         Action.USERS_VIEW,
         Action.AUDIT_VIEW,
@@ -117,10 +122,12 @@ DEFAULT_GRANTS: dict[str, set[str]] = {
     },
     Role.STANDING_MEMBER: _ALL_COMMITTEE_READ
     | _LEADER_DOCUMENTS
-    | {Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE, Action.MEETINGS_MANAGE},
+    | {Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE, Action.MEETINGS_MANAGE, Action.FEES_VIEW},
     Role.COMMITTEE_MEMBER: _ALL_COMMITTEE_READ | {Action.DOCUMENTS_VIEW, Action.DOCUMENTS_DRAFT},
     Role.CLERK: _ALL_COMMITTEE_READ
     | {
+        Action.FEES_VIEW,
+        Action.FEES_MANAGE,
         Action.MEETINGS_MANAGE,
         Action.USERS_VIEW,
         Action.DOCUMENTS_VIEW,
@@ -138,11 +145,19 @@ DEFAULT_GRANTS: dict[str, set[str]] = {
         Action.DOCUMENTS_DRAFT,
     },
     Role.INSPECTION: _ALL_COMMITTEE_READ
-    | {Action.AUDIT_VIEW, Action.MEMBERS_VIEW_FILE, Action.DOCUMENTS_VIEW, Action.DOCUMENTS_DRAFT},
+    | {
+        Action.AUDIT_VIEW,
+        Action.MEMBERS_VIEW_FILE,
+        Action.DOCUMENTS_VIEW,
+        Action.DOCUMENTS_DRAFT,
+        Action.FEES_VIEW,
+    },
     # A cell secretary runs the cell's own registry: registers, drafts, approves and issues
     # the cell's documents (scoped to the cell by their position).
     Role.CELL_SECRETARY: _CELL_DOCUMENTS
     | {
+        Action.FEES_VIEW,
+        Action.FEES_MANAGE,
         Action.MEETINGS_VIEW,
         Action.MEETINGS_MANAGE,
         Action.ORG_VIEW,
@@ -155,6 +170,8 @@ DEFAULT_GRANTS: dict[str, set[str]] = {
     },
     Role.CELL_DEPUTY_SECRETARY: _CELL_DOCUMENTS
     | {
+        Action.FEES_VIEW,
+        Action.FEES_MANAGE,
         Action.MEETINGS_VIEW,
         Action.MEETINGS_MANAGE,
         Action.ORG_VIEW,
@@ -174,6 +191,8 @@ DEFAULT_GRANTS: dict[str, set[str]] = {
         Action.PERMISSIONS_VIEW,
         Action.DOCUMENTS_CONFIGURE,
         Action.MEMBERS_CONFIGURE,
+        Action.FEES_VIEW,
+        Action.FEES_CONFIGURE,
     },
     Role.CITY_VIEWER: {Action.STATS_VIEW},
 }

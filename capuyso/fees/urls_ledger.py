@@ -1,0 +1,3 @@
+"""Fees URLs: ledger (owned by one feature)."""
+
+urlpatterns: list = []

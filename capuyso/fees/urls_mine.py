@@ -1,0 +1,3 @@
+"""Fees URLs: mine (owned by one feature)."""
+
+urlpatterns: list = []

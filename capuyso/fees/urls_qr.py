@@ -1,0 +1,3 @@
+"""Fees URLs: qr (owned by one feature)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Fees URLs: reports (owned by one feature)."""
+
+urlpatterns: list = []

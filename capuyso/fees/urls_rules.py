@@ -1,0 +1,3 @@
+"""Fees URLs: rules (owned by one feature)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Fees URLs: statements (owned by one feature)."""
+
+urlpatterns: list = []
