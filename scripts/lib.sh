@@ -126,3 +126,13 @@ ensure_packages() {
         }
     fi
 }
+
+# The system packages the test suite uses. Signing tests use a real SoftHSM2 token (softhsm2,
+# opensc) and LibreOffice for DOCX → PDF; the VietQR tests read the generated QR images back with
+# zbarimg (zbar-tools). Without them those tests skip or take another path, with a warning.
+ensure_test_packages() {
+    ensure_packages softhsm2 opensc libreoffice-writer-nogui fonts-liberation2 ||
+        warn "Some signing tests will be skipped (softhsm2/opensc/libreoffice missing)."
+    ensure_packages zbar-tools ||
+        warn "The VietQR image read-back tests will be skipped (zbar-tools missing)."
+}
