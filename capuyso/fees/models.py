@@ -236,6 +236,12 @@ class FeeReference(TenantModel):
                 | (Q(kind="cell") & Q(cell__isnull=False) & Q(member__isnull=True)),
                 name="fee_reference_kind_matches",
             ),
+            # The payment note has room for cells 1-999 and members 1-999999 (docs/vietqr.md).
+            models.CheckConstraint(
+                condition=Q(number__gte=1)
+                & (Q(kind="member", number__lte=999_999) | Q(kind="cell", number__lte=999)),
+                name="fee_reference_number_range",
+            ),
         ]
 
     def __str__(self) -> str:
