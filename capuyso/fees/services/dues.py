@@ -1,0 +1,348 @@
+"""Monthly dues: what every member of a committee owes for a month, computed in bulk from the
+rows in force that month (fees.md; arithmetic in capuyso/fees/calc.py).
+
+Who owes for month M: a member of the committee admitted on or before the last day of M who is
+active (probationary, full, or exempt from activities — which is not an exemption from fees),
+or who left (struck off, expelled, deceased: `closed_on`; transferred out: `status_since`) on
+or after the first day of M. A member admitted on 15/03 owes March; a member struck off on
+10/05 owes May but not June.
+
+The run loads everything it needs in a handful of queries (members, bases, reliefs, gaps,
+rules, settings, closed books, existing dues), computes in memory, and writes only the rows that
+changed, with an upsert on (member, month). Cells whose month book is closed are left alone,
+and so is a row another committee computed (a member received from it). Stale rows of
+members who no longer owe the month are deleted. Running it twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from capuyso.audit.services import Verb, audit_record
+from capuyso.fees import calc
+from capuyso.fees.models import (
+    CellMonthBook,
+    FeeBasis,
+    FeeRelief,
+    FeeRule,
+    FeeSettings,
+    MonthlyDue,
+)
+from capuyso.members.models import Gap, Member
+from capuyso.members.party_age import add_years, gap_spans, milestone_from
+from capuyso.org.models import Committee
+
+BATCH_SIZE = 5000
+
+# The MonthlyDue fields a computation sets (besides member and month, the upsert key).
+DUE_FIELDS = (
+    "committee_id",
+    "cell_id",
+    "group_id",
+    "rule_id",
+    "basis_amount",
+    "rate_bp",
+    "gross",
+    "relief_percent",
+    "relief_id",
+    "relief_reason",
+    "amount",
+    "basis_missing",
+)
+UPDATE_FIELDS = [f.removesuffix("_id") for f in DUE_FIELDS] + ["computed_at"]
+
+
+@dataclass
+class DuesRun:
+    """What one computation did (printed as JSON by `fees_compute_dues`)."""
+
+    committee: str
+    month: str
+    members: int = 0  # members who owe the month (in the cells computed)
+    computed: int = 0  # of which with a computed amount
+    no_basis: int = 0  # no fee basis declared for the month
+    no_rule: int = 0  # the member's group has no rule in force
+    no_amount: int = 0  # the group's rate needs an amount the basis lacks
+    exempt: int = 0  # relief of 100 % (decision or party age)
+    party_age_exempt: int = 0
+    reduced: int = 0  # relief below 100 %
+    written: int = 0  # rows inserted or changed
+    unchanged: int = 0
+    removed: int = 0  # rows of members who no longer owe the month
+    skipped_closed: int = 0  # members in cells whose month book is closed
+    skipped_other_committee: int = 0
+    total: int = 0  # sum of the dues computed (đồng)
+    no_settings: bool = False  # no fee settings in force: defaults used
+    cells_closed: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def settings_for(committee_id: int | None, month: dt.date) -> FeeSettings | None:
+    """The fee settings row in force on the first day of `month` (committee's own first)."""
+    rows = FeeSettings.objects.filter(
+        Q(committee__isnull=True) | Q(committee_id=committee_id), effective_from__lte=month
+    )
+    return calc.pick_in_force(list(rows), month, committee_id)
+
+
+def rules_for(committee_id: int | None, month: dt.date) -> dict[int, FeeRule]:
+    """{group id: the FeeRule in force on the first day of `month`}."""
+    rows = FeeRule.objects.filter(
+        Q(committee__isnull=True) | Q(committee_id=committee_id),
+        Q(effective_until__isnull=True) | Q(effective_until__gte=month),
+        effective_from__lte=month,
+    )
+    return calc.rules_by_group(list(rows), month, committee_id)
+
+
+def owing_members(committee_id: int, month: dt.date, cells=None):
+    """(id, cell_id, admission_date) of the committee's members who owe `month`."""
+    last = calc.month_end(month)
+    status = Member.Status
+    owing = (
+        Q(status__in=Member.ACTIVE_STATUSES)
+        | Q(status__in=Member.CLOSED_STATUSES, closed_on__gte=month)
+        | Q(status=status.TRANSFERRED_OUT, status_since__gte=month)
+    )
+    rows = Member.objects.filter(owing, committee_id=committee_id, admission_date__lte=last)
+    if cells is not None:
+        rows = rows.filter(cell_id__in=[getattr(c, "pk", c) for c in cells])
+    return rows.values_list("id", "cell_id", "admission_date")
+
+
+class _Basis:
+    __slots__ = ("amount", "effective_from", "group_id")
+
+    def __init__(self, group_id, amount, effective_from):
+        self.group_id = group_id
+        self.amount = amount
+        self.effective_from = effective_from
+
+
+class _Relief:
+    __slots__ = ("id", "percent", "reason")
+
+    def __init__(self, id_, percent, reason):
+        self.id = id_
+        self.percent = percent
+        self.reason = reason
+
+
+def _latest_bases(committee_id: int, month: dt.date) -> dict[int, _Basis]:
+    latest: dict[int, _Basis] = {}
+    rows = FeeBasis.objects.filter(
+        member__committee_id=committee_id, effective_from__lte=month
+    ).values_list("member_id", "group_id", "amount", "effective_from")
+    for member_id, group_id, amount, since in rows.iterator(chunk_size=20_000):
+        seen = latest.get(member_id)
+        if seen is None or since > seen.effective_from:
+            latest[member_id] = _Basis(group_id, amount, since)
+    return latest
+
+
+def _best_reliefs(committee_id: int, month: dt.date) -> dict[int, _Relief]:
+    best: dict[int, _Relief] = {}
+    rows = FeeRelief.objects.filter(
+        Q(end_month__isnull=True) | Q(end_month__gte=month),
+        member__committee_id=committee_id,
+        withdrawn_at__isnull=True,
+        start_month__lte=month,
+    ).values_list("member_id", "id", "percent", "reason")
+    for member_id, relief_id, percent, reason in rows:
+        seen = best.get(member_id)
+        if seen is None or percent > seen.percent:
+            best[member_id] = _Relief(relief_id, percent, reason)
+    return best
+
+
+def _gaps(committee_id: int) -> dict[int, list]:
+    spans: dict[int, list] = {}
+    rows = Gap.objects.filter(member__committee_id=committee_id).values_list(
+        "member_id", "start", "end"
+    )
+    for member_id, start, end in rows:
+        spans.setdefault(member_id, []).append((start, end))
+    return {member_id: gap_spans(pairs) for member_id, pairs in spans.items()}
+
+
+def _existing(committee_id: int, month: dt.date) -> dict[int, tuple]:
+    """{member id: (committee_id, cell_id, …DUE_FIELDS…)} of the month's rows that concern
+    the committee (its own rows, and rows of its members computed elsewhere)."""
+    rows = MonthlyDue.objects.filter(
+        Q(committee_id=committee_id) | Q(member__committee_id=committee_id), month=month
+    ).values_list("member_id", *DUE_FIELDS)
+    return {row[0]: row[1:] for row in rows.iterator(chunk_size=20_000)}
+
+
+@transaction.atomic
+def dues_compute(*, committee: Committee, month: dt.date, cells=None, actor=None) -> DuesRun:
+    """Compute (insert or update) the committee's dues for `month`, or only those of `cells`.
+    Idempotent; closed cell months are not touched."""
+    month = calc.month_start(month)
+    committee_id = committee.pk
+    run = DuesRun(committee=committee.slug, month=f"{month:%Y-%m}")
+
+    fee_settings = settings_for(committee_id, month)
+    if fee_settings is None:
+        run.no_settings = True
+        fee_settings = FeeSettings()  # the model's defaults: whole đồng, half up, 50 years
+    unit, mode = fee_settings.rounding_unit, fee_settings.rounding_mode
+    exempt_years = fee_settings.exemption_party_age_years
+    rules = rules_for(committee_id, month)
+
+    closed = dict(
+        CellMonthBook.objects.filter(
+            committee_id=committee_id, month=month, status=CellMonthBook.Status.CLOSED
+        ).values_list("cell_id", "cell__name")
+    )
+    run.cells_closed = sorted(closed.values())
+    cell_ids = None if cells is None else {getattr(c, "pk", c) for c in cells}
+
+    bases = _latest_bases(committee_id, month)
+    reliefs = _best_reliefs(committee_id, month)
+    gaps = _gaps(committee_id) if exempt_years else {}
+    existing = _existing(committee_id, month)
+    now = timezone.now()
+
+    to_write: list[MonthlyDue] = []
+    owing_ids: set[int] = set()
+    due_figures = calc.due_figures
+    for member_id, cell_id, admission in owing_members(committee_id, month, cells).iterator(
+        chunk_size=20_000
+    ):
+        owing_ids.add(member_id)
+        if cell_id in closed:
+            run.skipped_closed += 1
+            continue
+        old = existing.get(member_id)
+        if old is not None:
+            if old[0] != committee_id:
+                run.skipped_other_committee += 1
+                continue
+            if old[1] in closed:  # computed in a cell the member has since left
+                run.skipped_closed += 1
+                continue
+        run.members += 1
+        basis = bases.get(member_id)
+        party_age_exempt = False
+        if exempt_years and add_years(admission, exempt_years) <= month:
+            spans = gaps.get(member_id)
+            party_age_exempt = not spans or milestone_from(admission, exempt_years, spans) <= month
+        figures = due_figures(
+            basis=basis,
+            rule=rules.get(basis.group_id) if basis is not None else None,
+            relief=reliefs.get(member_id),
+            party_age_exempt=party_age_exempt,
+            unit=unit,
+            mode=mode,
+        )
+        if figures.missing:
+            setattr(run, figures.missing, getattr(run, figures.missing) + 1)
+        else:
+            run.computed += 1
+            run.total += figures.amount
+            if figures.relief_percent == 100:
+                run.exempt += 1
+                if figures.relief_reason == calc.PARTY_AGE:
+                    run.party_age_exempt += 1
+            elif figures.relief_percent:
+                run.reduced += 1
+        values = (
+            committee_id,
+            cell_id,
+            figures.group_id,
+            figures.rule_id,
+            figures.basis_amount,
+            figures.rate_bp,
+            figures.gross,
+            figures.relief_percent,
+            figures.relief_id,
+            figures.relief_reason,
+            figures.amount,
+            figures.basis_missing,
+        )
+        if old == values:
+            run.unchanged += 1
+            continue
+        to_write.append(
+            MonthlyDue(
+                member_id=member_id,
+                month=month,
+                computed_at=now,
+                **dict(zip(DUE_FIELDS, values, strict=True)),
+            )
+        )
+
+    for start in range(0, len(to_write), BATCH_SIZE):
+        MonthlyDue.objects.bulk_create(
+            to_write[start : start + BATCH_SIZE],
+            update_conflicts=True,
+            unique_fields=["member", "month"],
+            update_fields=UPDATE_FIELDS,
+        )
+    run.written = len(to_write)
+
+    stale = [
+        member_id
+        for member_id, old in existing.items()
+        if member_id not in owing_ids
+        and old[0] == committee_id
+        and old[1] not in closed
+        and (cell_ids is None or old[1] in cell_ids)
+    ]
+    for start in range(0, len(stale), BATCH_SIZE):
+        MonthlyDue.objects.filter(
+            month=month, committee_id=committee_id, member_id__in=stale[start : start + BATCH_SIZE]
+        ).delete()
+    run.removed = len(stale)
+
+    if run.written or run.removed:
+        audit_record(
+            actor=actor,
+            verb=Verb.UPDATE,
+            committee=committee,
+            object_type="fees.monthlydue",
+            object_id=f"{month:%Y-%m}",
+            object_label=_("Dues of %(month)s") % {"month": f"{month:%m/%Y}"},
+            changes={
+                "written": run.written,
+                "removed": run.removed,
+                "total": run.total,
+                "cells": None if cell_ids is None else sorted(cell_ids),
+            },
+        )
+    return run
+
+
+def dues_compute_all(*, month: dt.date | None = None, actor=None) -> list[DuesRun]:
+    """Compute the month (default: the current one) for every committee with members; one
+    transaction per committee. Run monthly from cron: `capuyso fees_compute_dues --all`."""
+    month = calc.month_start(month or timezone.localdate())
+    committees = Committee.objects.filter(
+        pk__in=Member.objects.values("committee_id").distinct()
+    ).order_by("pk")
+    return [dues_compute(committee=c, month=month, actor=actor) for c in committees]
+
+
+def dues_compute_start(*, actor, committee: Committee, month: dt.date):
+    """Compute a month in the background: a Job the user can follow on the jobs page."""
+    from capuyso.fees.tasks import compute_dues_task
+    from capuyso.jobs.services import job_start
+
+    month = calc.month_start(month)
+    return job_start(
+        actor=actor,
+        kind="fees.dues",
+        title=_("Compute the party fee dues of %(month)s") % {"month": f"{month:%m/%Y}"},
+        task=compute_dues_task,
+        committee_id=committee.pk,
+        month=month.isoformat(),
+    )
