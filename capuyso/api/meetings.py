@@ -6,9 +6,10 @@ meeting is found through the page's door: 404 outside the caller's committee, 40
 their scope.
 
 A confidential agenda item keeps its place and its `confidential` flag, but its title,
-presenter and notes are given only to the meeting's organisers and the members recorded
-present (the reader's rule); a vote on such an item likewise shows no question and no
-result to anyone else. A vote's result is given only once the vote is closed.
+presenter and notes are given only to those `access.may_see_confidential` lets see it (who
+runs the meeting, the members recorded present: the pages' rule); a vote on such an item
+likewise shows no question and no result to anyone else. A vote's result is given only
+once the vote is closed.
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from ninja import Field, Query, Router, Schema
 
 from capuyso.accounts.permissions import access_for
 from capuyso.accounts.roles import Action
-from capuyso.meetings.access import get_meeting_for_user, may_manage, meetings_for_user
+from capuyso.meetings.access import (
+    get_meeting_for_user,
+    may_manage,
+    may_see_confidential,
+    meetings_for_user,
+)
 from capuyso.meetings.models import Invitation, Meeting, Vote
 from capuyso.meetings.services import votes as vote_services
 from capuyso.meetings.services.attendance import attendance_summary
@@ -156,7 +162,7 @@ def meeting_detail(request, code: UUID):
     organisers and the members recorded present."""
     meeting = get_meeting_for_user(request.auth, code)
     manage = may_manage(request.auth, meeting)
-    see = manage or vote_services.may_see_confidential(request.auth, meeting)
+    see = may_see_confidential(request.auth, meeting, manage=manage)
     meeting.agenda = _agenda(meeting, see)
     meeting.can_manage = manage
     return meeting
@@ -370,9 +376,9 @@ def meeting_votes(request, code: UUID):
     items = []
     for vote in votes:
         shown = True
-        if vote.item_id and vote.item.confidential and not manage:
+        if vote.item_id and vote.item.confidential:
             if see is None:
-                see = vote_services.may_see_confidential(request.auth, meeting)
+                see = may_see_confidential(request.auth, meeting, manage=manage)
             shown = see
         items.append(_vote(vote, shown, previous))
     return {"items": items}

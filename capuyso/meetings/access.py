@@ -5,6 +5,9 @@
   every invitee; they are organised by committee-wide MEETINGS_MANAGE.
 - Cell meetings are seen by whoever holds MEETINGS_VIEW over the cell (its members, its
   secretaries, the committee) and organised by MEETINGS_MANAGE over the cell.
+- Confidential agenda items (their titles, documents, votes, and the minutes that record
+  them) are for those who run the meeting and those recorded present at it:
+  `may_see_confidential` is the one rule every page, panel and API answer asks.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from django.http import Http404
 
 from capuyso.accounts.permissions import access_for
 from capuyso.accounts.roles import Action
-from capuyso.meetings.models import Invitation, Meeting
+from capuyso.meetings.models import AgendaItem, Attendance, Invitation, Meeting
 from capuyso.org.selectors import path_filter
 
 
@@ -43,6 +46,39 @@ def may_manage(user, meeting: Meeting) -> bool:
     return access_for(user).can(
         Action.MEETINGS_MANAGE, committee_id=meeting.committee_id, unit_path=_unit_path(meeting)
     )
+
+
+def is_recorded_present(user, meeting: Meeting) -> bool:
+    """Is the user's member file recorded present at the meeting?"""
+    member_id = getattr(user, "member_id", None)
+    if not member_id:
+        return False
+    return Attendance.objects.filter(
+        meeting=meeting, member_id=member_id, status=Attendance.Status.PRESENT
+    ).exists()
+
+
+def may_see_confidential(user, meeting: Meeting, *, manage: bool | None = None) -> bool:
+    """May the user see the meeting's confidential agenda items — their titles, presenters
+    and notes, their documents, the votes on them and minutes that record them?
+
+    Yes for those who run the meeting: its organisers (MEETINGS_MANAGE, who take the
+    attendance) and its chair and secretary; and for the members recorded present. Nobody
+    else, whatever else they may see of the meeting. `manage`: `may_manage(user, meeting)`
+    when the caller already knows it (one query less). Callers that ask several times for
+    one page keep the answer (the meeting page passes it to its panels as
+    `see_confidential`)."""
+    if manage is None:
+        manage = may_manage(user, meeting)
+    if manage:
+        return True
+    if user.pk is not None and user.pk in (meeting.chair_id, meeting.secretary_id):
+        return True
+    return is_recorded_present(user, meeting)
+
+
+def has_confidential_items(meeting: Meeting) -> bool:
+    return AgendaItem.objects.filter(meeting=meeting, confidential=True).exists()
 
 
 def may_manage_unit(user, committee, unit) -> bool:

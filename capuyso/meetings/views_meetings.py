@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from capuyso.accounts.permissions import access_for
 from capuyso.accounts.roles import Action
 from capuyso.meetings import selectors
-from capuyso.meetings.access import get_meeting_for_user, may_manage
+from capuyso.meetings.access import get_meeting_for_user, may_manage, may_see_confidential
 from capuyso.meetings.forms import (
     AgendaItemEditForm,
     AgendaItemForm,
@@ -303,12 +303,23 @@ def meeting_close(request, code):
 # --- The meeting page ----------------------------------------------------------------------
 
 
-def _agenda_context(meeting: Meeting, can_manage: bool, form=None, errors=()) -> dict:
+def _agenda_context(
+    user, meeting: Meeting, can_manage: bool, form=None, errors=(), see_confidential=None
+) -> dict:
+    """The agenda block's context. `see_confidential` (access.may_see_confidential) is
+    worked out once here and read by every panel of the page."""
     editable = can_manage and meeting.status in OPEN_STATUSES
+    agenda = selectors.meeting_agenda(meeting)
+    if see_confidential is None:
+        # Without a confidential item there is nothing to hide (and no query to make).
+        see_confidential = not any(item.confidential for item in agenda) or (
+            may_see_confidential(user, meeting, manage=can_manage)
+        )
     return {
         "meeting": meeting,
         "can_manage": can_manage,
-        "agenda": selectors.meeting_agenda(meeting),
+        "see_confidential": see_confidential,
+        "agenda": agenda,
         "agenda_editable": editable,
         "agenda_form": form or (AgendaItemForm() if editable else None),
         "agenda_errors": list(errors),
@@ -320,7 +331,7 @@ def meeting_detail(request, code):
     meeting = get_meeting_for_user(request.user, code)
     can_manage = may_manage(request.user, meeting)
     today = timezone.localdate()
-    context = _agenda_context(meeting, can_manage) | {
+    context = _agenda_context(request.user, meeting, can_manage) | {
         "tab": "list",
         "may_start": can_manage
         and meeting.status in (Meeting.Status.PLANNED, Meeting.Status.INVITED)
@@ -336,7 +347,9 @@ def meeting_detail(request, code):
 def _agenda_answer(request, meeting: Meeting, form=None, errors=()):
     """The agenda block for htmx; otherwise back to the meeting page's agenda."""
     if request.htmx:
-        context = _agenda_context(meeting, may_manage(request.user, meeting), form, errors)
+        context = _agenda_context(
+            request.user, meeting, may_manage(request.user, meeting), form, errors
+        )
         return render(request, "meetings/detail.html#agenda", context)
     for error in errors:
         messages.error(request, error)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from capuyso.audit.services import Verb, audit_record
-from capuyso.meetings.access import may_manage
+from capuyso.meetings.access import is_recorded_present, may_manage
 from capuyso.meetings.models import Attendance, Invitation, Meeting, VoteRule
 from capuyso.meetings.rules import Outcome, evaluate, vote_rule_on
 from capuyso.meetings.services.meetings import check_not_held
@@ -320,13 +320,8 @@ def attendance_of(meeting: Meeting, member: Member) -> Attendance | None:
 
 
 def is_present(user, meeting: Meeting) -> bool:
-    """Is the user's member file recorded present at the meeting?"""
-    member_id = getattr(user, "member_id", None)
-    if not member_id:
-        return False
-    return Attendance.objects.filter(
-        meeting=meeting, member_id=member_id, status=Status.PRESENT
-    ).exists()
+    """Is the user's member file recorded present at the meeting? (access.py's rule.)"""
+    return is_recorded_present(user, meeting)
 
 
 # --- Recording --------------------------------------------------------------------------

@@ -39,7 +39,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from capuyso.audit.services import Verb, audit_record
-from capuyso.meetings.access import may_manage, may_view
+from capuyso.meetings.access import (
+    has_confidential_items,
+    may_manage,
+    may_see_confidential,
+    may_view,
+)
 from capuyso.meetings.models import Meeting, Minutes
 from capuyso.meetings.services.minutes_prefill import (
     FACT_KEYS,
@@ -76,13 +81,24 @@ def signer_roles(user, meeting: Meeting) -> list[str]:
 
 
 def may_read(user, minutes: Minutes) -> bool:
-    """Signed minutes: whoever sees the meeting. Drafts: its organisers, chair, secretary."""
+    """Signed minutes: whoever sees the meeting — but minutes of a meeting with a
+    confidential agenda item record it, so only those access.may_see_confidential lets see
+    it. Drafts: its organisers, chair, secretary."""
     meeting = minutes.meeting
     if not may_view(user, meeting):
         return False
+    manage = may_manage(user, meeting)
     if minutes.status == Minutes.Status.SIGNED:
+        return _may_read_confidential(user, meeting, manage)
+    return manage or bool(signer_roles(user, meeting))
+
+
+def _may_read_confidential(user, meeting: Meeting, manage: bool) -> bool:
+    """Minutes hold the whole meeting: with a confidential item on its agenda they are for
+    those who may see it (the prefill writes its title, its votes and their results)."""
+    if manage or not has_confidential_items(meeting):
         return True
-    return may_manage(user, meeting) or bool(signer_roles(user, meeting))
+    return may_see_confidential(user, meeting, manage=manage)
 
 
 def signatures_of(minutes: Minutes) -> dict:
@@ -170,9 +186,12 @@ def readable_versions(user, meeting: Meeting) -> list[Minutes]:
     """The meeting's minutes versions the user may read, newest first."""
     if not may_view(user, meeting):
         return []
-    drafts = may_manage(user, meeting) or bool(signer_roles(user, meeting))
+    manage = may_manage(user, meeting)
+    drafts = manage or bool(signer_roles(user, meeting))
     versions = Minutes.objects.filter(meeting=meeting).select_related("file").order_by("-version")
     if not drafts:
+        if not _may_read_confidential(user, meeting, manage):
+            return []
         versions = versions.filter(status=Minutes.Status.SIGNED)
     versions = list(versions)
     for version in versions:

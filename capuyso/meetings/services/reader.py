@@ -4,8 +4,9 @@ Pages are rendered on the server to PNG images (PDFium through pypdfium2, or pop
 pdftoppm when that is what the server has), one page per request, cached per file, page
 and width in the file storage. The reader never hands out the PDF itself.
 
-A confidential agenda item's documents are for the meeting's managers and the members
-recorded present only: to anyone else they do not exist (404), and they are never listed.
+A confidential agenda item's documents are for those access.may_see_confidential lets see
+the item (who runs the meeting, the members recorded present): to anyone else they do not
+exist (404), and they are never listed.
 Each opening is recorded (`DocumentOpening`: first and last time, how many times).
 """
 
@@ -36,9 +37,8 @@ from capuyso.accounts.permissions import access_for
 from capuyso.audit.services import Verb, audit_record
 from capuyso.documents import files as doc_files
 from capuyso.documents.models import StoredFile
-from capuyso.meetings.access import may_manage, may_view
+from capuyso.meetings.access import may_manage, may_see_confidential, may_view
 from capuyso.meetings.models import AgendaItem, DocumentOpening, Meeting, MeetingDocument
-from capuyso.meetings.services.attendance import is_present
 from capuyso.meetings.services.meetings import check_not_held
 
 logger = logging.getLogger(__name__)
@@ -243,7 +243,7 @@ def may_read(user, document: MeetingDocument, *, meeting: Meeting | None = None)
         return False
     if not document.item.confidential:
         return True
-    return may_manage(user, meeting) or is_present(user, meeting)
+    return may_see_confidential(user, meeting)
 
 
 def get_meeting_document_for_user(user, code) -> MeetingDocument:
@@ -271,26 +271,24 @@ class ItemDocuments:
 
 
 def documents_for_user(
-    user, meeting: Meeting, *, manage: bool | None = None
+    user, meeting: Meeting, *, manage: bool | None = None, see_confidential: bool | None = None
 ) -> list[ItemDocuments]:
-    """The agenda items with the documents the user may read (confidential ones only for
-    managers and members present). Two or three queries."""
-    if manage is None:
-        manage = may_manage(user, meeting)
+    """The agenda items with the documents the user may read (a confidential item's only
+    for those access.may_see_confidential lets see it; `see_confidential` is that answer
+    when the caller already has it). Two or three queries."""
     items = AgendaItem.objects.filter(meeting=meeting).prefetch_related(
         Prefetch(
             "documents",
             queryset=MeetingDocument.objects.select_related("file").order_by("created_at"),
         )
     )
-    present = None
     result = []
     for item in items:
         documents = list(item.documents.all())
-        if item.confidential and not manage:
-            if present is None:
-                present = is_present(user, meeting)
-            if not present:
+        if item.confidential and documents:
+            if see_confidential is None:
+                see_confidential = may_see_confidential(user, meeting, manage=manage)
+            if not see_confidential:
                 documents = []
         result.append(ItemDocuments(item=item, documents=documents))
     return result

@@ -47,6 +47,7 @@ from capuyso.accounts.permissions import access_for
 from capuyso.audit.services import Verb, audit_record
 from capuyso.core.text import fold
 from capuyso.documents import files as doc_files
+from capuyso.meetings import access
 from capuyso.meetings.access import may_manage, may_view
 from capuyso.meetings.models import (
     AgendaItem,
@@ -56,7 +57,7 @@ from capuyso.meetings.models import (
     VoteRule,
 )
 from capuyso.meetings.rules import Outcome, evaluate, vote_rule_on
-from capuyso.meetings.services.attendance import attendance_summary, is_present
+from capuyso.meetings.services.attendance import attendance_summary
 from capuyso.members.models import Member
 from capuyso.org.models import Committee
 
@@ -405,10 +406,10 @@ def _rule_result(vote: Vote, *, voters: Voters, votes_for: int, valid: int) -> d
 # --- Reads -------------------------------------------------------------------------------
 
 
-def may_see_confidential(user, meeting: Meeting) -> bool:
-    """Confidential agenda items (and their votes) are for the organisers and the members
-    recorded present, as the reader's documents are (`reader.may_read`)."""
-    return may_manage(user, meeting) or is_present(user, meeting)
+def may_see_confidential(user, meeting: Meeting, *, manage: bool | None = None) -> bool:
+    """Votes on confidential agenda items follow access.may_see_confidential (the one
+    rule: those running the meeting and the members recorded present)."""
+    return access.may_see_confidential(user, meeting, manage=manage)
 
 
 def meeting_votes(meeting: Meeting) -> QuerySet[Vote]:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from capuyso.meetings.access import may_manage
 from capuyso.meetings.models import Meeting, Vote
 from capuyso.meetings.services import ballots as services
-from capuyso.meetings.services import votes as vote_services
+from capuyso.meetings.templatetags.votes_tags import confidential_visibility
 
 register = template.Library()
 
@@ -23,15 +23,11 @@ def ballots_panel(context, meeting: Meeting) -> dict:
     if manage is None:
         manage = may_manage(user, meeting)
     ballots = list(services.secret_ballots_of(meeting))
-    confidential_ok = None
+    see = confidential_visibility(context, user, meeting, manage)
     rows = []
     eligible = None
     for vote in ballots:
-        visible = True
-        if vote.item_id and vote.item.confidential and not manage:
-            if confidential_ok is None:
-                confidential_ok = vote_services.may_see_confidential(user, meeting)
-            visible = confidential_ok
+        visible = see(vote)
         if vote.status == Vote.Status.OPEN and eligible is None:
             eligible = services.is_eligible(user, vote)
         rows.append(

@@ -1,6 +1,6 @@
 """The documents panel of the meeting page: the agenda items' documents the user may read
-(a confidential item's only for managers and those present), and for managers how many
-opened each and the form that attaches one (meetings/_reader_panel.html)."""
+(a confidential item's only for those access.may_see_confidential lets see it), and for
+managers how many opened each and the form that attaches one (meetings/_reader_panel.html)."""
 
 from django import template
 from django.db.models import Count
@@ -21,7 +21,12 @@ def reader_panel(context, meeting: Meeting) -> dict:
     can_manage = context.get("can_manage")
     if can_manage is None:
         can_manage = may_manage(user, meeting)
-    groups = reader_svc.documents_for_user(user, meeting, manage=bool(can_manage))
+    groups = reader_svc.documents_for_user(
+        user,
+        meeting,
+        manage=bool(can_manage),
+        see_confidential=context.get("see_confidential"),
+    )
     openings = {}
     if can_manage and any(g.documents for g in groups):
         openings = dict(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django import template
 from django.utils.formats import number_format
 
+from capuyso.meetings import access
 from capuyso.meetings.models import Meeting, Vote, VoteRule
 from capuyso.meetings.services import votes as services
 
@@ -28,24 +29,41 @@ class PanelVote:
 @register.simple_tag(takes_context=True)
 def votes_panel(context, meeting: Meeting) -> dict:
     """The meeting's votes in order, whether each may be shown, and the user's actions.
-    Results appear only for closed votes. Three or four queries."""
+    Results appear only for closed votes. Two or three queries."""
     user = context["request"].user
     manage = context.get("can_manage")
     if manage is None:
         manage = services.may_manage(user, meeting)
     # Secret ballots have their own panel (_ballots_panel.html).
     votes = list(services.meeting_votes(meeting).exclude(method=Vote.Method.SECRET))
-    confidential = None
-    rows = []
-    for vote in votes:
-        visible = True
-        if vote.item_id and vote.item.confidential and not manage:
-            if confidential is None:
-                confidential = services.may_see_confidential(user, meeting)
-            visible = confidential
-        rows.append(PanelVote(vote=vote, visible=visible, closed=vote.status == Vote.Status.CLOSED))
+    see = confidential_visibility(context, user, meeting, manage)
+    rows = [
+        PanelVote(
+            vote=vote,
+            visible=see(vote),
+            closed=vote.status == Vote.Status.CLOSED,
+        )
+        for vote in votes
+    ]
     live = meeting.status not in (Meeting.Status.CLOSED, Meeting.Status.CANCELLED)
     return {"votes": rows, "may_add": manage and live}
+
+
+def confidential_visibility(context, user, meeting: Meeting, manage: bool):
+    """A function telling whether a vote may be shown: a vote on a confidential item only
+    to those access.may_see_confidential lets see it, asked at most once per page (the
+    meeting page puts the answer in its context as `see_confidential`)."""
+    known = context.get("see_confidential")
+
+    def visible(vote: Vote) -> bool:
+        nonlocal known
+        if not (vote.item_id and vote.item.confidential):
+            return True
+        if known is None:
+            known = access.may_see_confidential(user, meeting, manage=manage)
+        return known
+
+    return visible
 
 
 @register.filter
