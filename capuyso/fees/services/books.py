@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from capuyso.audit.services import Verb, audit_record, diff, snapshot
+from capuyso.fees import calc
 from capuyso.fees.access import may_manage_cell
 from capuyso.fees.models import CellMonthBook, MonthlyDue, Payment, RetentionRule
 from capuyso.org.models import Unit
@@ -48,18 +49,9 @@ AUDITED_FIELDS = ("status", *TOTAL_FIELDS, "reopened_count", "reopen_reason")
 # --- Months -------------------------------------------------------------------------------
 
 
-def month_of(day: dt.date) -> dt.date:
-    """The month (its first day) of a date."""
-    return day.replace(day=1)
-
-
-def add_months(month: dt.date, count: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + count
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
-def month_end(month: dt.date) -> dt.date:
-    return add_months(month, 1) - dt.timedelta(days=1)
+month_of = calc.month_start
+add_months = calc.add_months
+month_end = calc.month_end
 
 
 def month_label(month: dt.date) -> str:
@@ -74,16 +66,15 @@ def this_month() -> dt.date:
 
 
 def retention_for(committee_id: int, month: dt.date) -> RetentionRule | None:
-    """The retention share in force on the first day of `month`: the committee's own rows
-    when it has one in force, else the platform's; the latest `effective_from` wins."""
+    """The retention share in force on the first day of `month` (the committee's own row
+    when one is in force, else the platform's)."""
     month = month_of(month)
-    in_force = RetentionRule.objects.filter(effective_from__lte=month).filter(
-        Q(effective_until__isnull=True) | Q(effective_until__gte=month)
+    rows = RetentionRule.objects.filter(
+        Q(committee__isnull=True) | Q(committee_id=committee_id),
+        Q(effective_until__isnull=True) | Q(effective_until__gte=month),
+        effective_from__lte=month,
     )
-    own = in_force.filter(committee_id=committee_id).order_by("-effective_from").first()
-    if own is not None:
-        return own
-    return in_force.filter(committee__isnull=True).order_by("-effective_from").first()
+    return calc.pick_in_force(list(rows), month, committee_id)
 
 
 def share_of(amount: int, basis_points: int) -> int:

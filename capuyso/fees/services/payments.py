@@ -83,7 +83,7 @@ def _clean_money(value, field: str) -> int:
     return number
 
 
-def _check_member_month(member: Member, month: dt.date) -> None:
+def check_member_month(member: Member, month: dt.date) -> None:
     left = left_on(member)
     if left is not None and month > left:
         raise _error(
@@ -159,7 +159,7 @@ def _write(
     with its audit row. The caller holds the lock on the book of `book_month`."""
     if amount + extra_amount <= 0:
         raise _error("amount", _("Enter the amount paid."), "not_positive")
-    _check_member_month(member, month)
+    check_member_month(member, month)
     cap, due = _absurd_cap(member, month)
     if amount + extra_amount > cap:
         if due is not None:

@@ -13,7 +13,7 @@ from django.db import connection, connections
 
 from capuyso.accounts.models import User
 from capuyso.audit.models import AuditEvent
-from capuyso.core.testing import build_cast
+from capuyso.core.testing import build_cast, make_member
 from capuyso.fees.models import CellMonthBook, Payment
 from capuyso.fees.services import books
 from capuyso.fees.services.payments import (
@@ -24,7 +24,7 @@ from capuyso.fees.services.payments import (
     payments_record_advance,
     payments_record_cash,
 )
-from capuyso.fees.tests.ledger_fixtures import due, dues, member_in
+from capuyso.fees.tests import factories as f
 from capuyso.members.models import Member
 
 MAR, APR, MAY, JUN = (dt.date(2026, m, 1) for m in (3, 4, 5, 6))
@@ -41,11 +41,21 @@ def fields(error: ValidationError) -> set[str]:
     return set(error.error_dict) if hasattr(error, "error_dict") else set()
 
 
+def member_in(cast, name: str, cell=None, **extra):
+    return make_member(cast.committee, cell or cast.cell, name, **extra)
+
+
+def salaried(cast, salary: int = 5_000_000, months=(MAR,), name="Phạm Văn An", cell=None):
+    """A salaried member (1 % of `salary` a month) with the dues of `months` computed."""
+    member = f.member_with_basis(cast, "salaried", salary, full_name=name, cell=cell)
+    for month in months:
+        f.compute(cast.committee, month)
+    return member
+
+
 @pytest.fixture
 def an(cast):
-    member = member_in(cast)
-    due(member, MAR, 50_000)
-    return member
+    return salaried(cast)
 
 
 def record(cast, member, **extra):
@@ -99,8 +109,9 @@ def test_voluntary_extra_is_kept_apart_from_the_due(cast, an):
 
 
 def test_advance_payment_splits_into_one_payment_per_month_at_each_due(cast, an):
-    dues(an, [APR, MAY], 50_000)
-    due(an, JUN, 60_000)
+    f.set_basis(an, "salaried", 6_000_000, since=JUN)
+    for month in (APR, MAY, JUN):
+        f.compute(cast.committee, month)
     made = payments_record_advance(
         actor=cast.cell_secretary,
         member=an,
@@ -147,7 +158,9 @@ def test_advance_payment_without_computed_dues_is_refused_and_asks_for_amounts(c
 
 
 def test_advance_payment_skips_exempt_months(cast, an):
-    due(an, APR, 0)
+    f.give_relief(an, start=APR, end=APR)
+    f.compute(cast.committee, APR)
+    assert f.due_of(an, APR).amount == 0
     made = payments_record_advance(
         actor=cast.cell_secretary,
         member=an,
@@ -291,10 +304,9 @@ def test_void_in_a_closed_book_is_refused(cast, an):
 
 
 def test_cash_for_many_members_in_one_go(cast, an):
-    binh = member_in(cast, "Lê Thị Bình")
-    due(binh, MAR, 30_000)
-    cuong = member_in(cast, "Trịnh Văn Cường")
-    due(cuong, MAR, 5_000)
+    binh = f.member_with_basis(cast, "retired", 6_000_000, full_name="Lê Thị Bình")
+    cuong = f.member_with_basis(cast, "student", full_name="Trịnh Văn Cường")
+    f.compute(cast.committee, MAR)
     made = payments_record_cash(
         actor=cast.cell_secretary,
         cell=cast.cell,
@@ -381,8 +393,7 @@ def test_cash_form_sent_twice_records_once(cast, an):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_simultaneous_cash_forms_with_the_same_version_record_once():
     cast = build_cast()
-    member = member_in(cast)
-    due(member, MAR, 50_000)
+    member = salaried(cast)
     secretary_pk, deputy_pk, member_pk = cast.cell_secretary.pk, cast.cell_deputy.pk, member.pk
     barrier = threading.Barrier(2, timeout=30)
 
