@@ -42,6 +42,8 @@ NAV_ITEMS = [
         "members/settings",
         True,
     ),
+    NavItem(_("Party fees"), "fees:home", Action.FEES_VIEW, "fees"),
+    NavItem(_("Fee rules"), "fees:rules", Action.FEES_CONFIGURE, "fees/rules", True),
     NavItem(_("Meetings"), "meetings:list", Action.MEETINGS_VIEW, "meetings"),
     # Every signed-in user of the committee reads the published work calendar.
     NavItem(_("Work calendar"), "meetings:calendar", None, "meetings/calendar"),
@@ -56,6 +58,7 @@ ACCOUNT_ITEMS = [
     NavItem(
         _("My certificates"), "signing:certificates", Action.DOCUMENTS_VIEW, "signing/certificates"
     ),
+    NavItem(_("My party fees"), "fees:mine", None, "fees/mine"),
 ]
 
 
