@@ -38,9 +38,8 @@ def _header_rows(table: Table) -> list[list[dict]]:
     return [top, bottom]
 
 
-def write_pdf(report: Report) -> bytes:
-    from weasyprint import HTML
-
+def shown_tables(report: Report) -> list[dict]:
+    """The report's tables as printed text (for the PDF and the page's preview)."""
     tables = []
     for table in report.tables:
         kinds = [c.kind for c in table.columns]
@@ -66,5 +65,13 @@ def write_pdf(report: Report) -> bytes:
                 else "",
             }
         )
-    html = render_to_string("fees/report_pdf.html", {"report": report, "tables": tables})
+    return tables
+
+
+def write_pdf(report: Report) -> bytes:
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "fees/report_pdf.html", {"report": report, "tables": shown_tables(report)}
+    )
     return HTML(string=html).write_pdf()

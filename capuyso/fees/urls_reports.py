@@ -1,3 +1,9 @@
-"""Fees URLs: reports (owned by one feature)."""
+"""Fees URLs: reports (the cell's fee book, the committee's summary)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from capuyso.fees import views_reports as views
+
+urlpatterns = [
+    path("reports/", views.reports_page, name="reports"),
+]

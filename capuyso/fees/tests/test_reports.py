@@ -190,3 +190,75 @@ def test_formula_like_names_stay_text(cast):
     sheet = workbook(reports.write_xlsx(reports.cell_book(cast.cell, Period(2026, month=3))))
     cell = row_of(sheet, "=HYPERLINK(1)")[1]
     assert cell.data_type == "s"
+
+
+# --- The page ---------------------------------------------------------------------------
+
+
+def report_url(scope, fmt="html", **period):
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    query = {"scope": scope, "kind": "month", "year": 2026, "month": 3, "format": fmt}
+    query.update(period)
+    return reverse("fees:reports") + "?" + urlencode(query)
+
+
+def test_page_shows_the_form_and_a_preview(cast, client_for, book):
+    from django.urls import reverse
+
+    client = client_for(cast.clerk)
+    page = client.get(reverse("fees:reports"))
+    assert page.status_code == 200
+    scopes = [value for value, _label in page.context["form"].fields["scope"].choices]
+    assert scopes[0] == "committee" and str(cast.cell.code) in scopes
+    preview = client.get(report_url(str(cast.cell.code)))
+    assert preview.status_code == 200
+    text = preview.content.decode()
+    assert "Nguyễn Văn An" in text and "76.543" in text and 'id="report"' in text
+
+
+def test_xlsx_and_pdf_downloads_are_audited(cast, client_for, book):
+    from capuyso.audit.models import AuditEvent
+
+    client = client_for(cast.secretary)
+    response = client.get(report_url("committee", "xlsx", kind="quarter", quarter=1))
+    assert response.status_code == 200
+    assert response["Content-Type"] == reports.XLSX_TYPE
+    assert "tong-hop-dang-phi-phu-cat-2026-q1.xlsx" in response["Content-Disposition"]
+    assert "no-store" in response["Cache-Control"]
+    sheet = workbook(response.content)
+    assert values(row_of(sheet, "Toàn Đảng bộ"))[3] == 101_543
+    pdf = client.get(report_url(str(cast.cell.code), "pdf"))
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert AuditEvent.objects.filter(verb="export", object_type="fees.report").count() == 2
+
+
+def test_cell_secretary_reads_their_cell_only(cast, client_for, book):
+    client = client_for(cast.cell_secretary)
+    page = client.get(report_url(str(cast.cell.code)))
+    assert page.status_code == 200
+    scopes = [v for v, _label in page.context["form"].fields["scope"].choices]
+    assert scopes == [str(cast.cell.code)]
+    assert client.get(report_url(str(cast.other_cell.code), "xlsx")).status_code == 403
+    assert client.get(report_url("committee", "xlsx")).status_code == 403
+
+
+def test_outsiders_and_members(cast, client_for, book):
+    from django.urls import reverse
+
+    assert client_for(cast.outsider).get(report_url(str(cast.cell.code), "xlsx")).status_code == 404
+    assert client_for(cast.outsider_clerk).get(report_url(str(cast.cell.code))).status_code == 404
+    assert client_for(cast.member).get(reverse("fees:reports")).status_code == 403
+    assert client_for(cast.party_building).get(reverse("fees:reports")).status_code == 403
+    assert client_for(cast.clerk).post(reverse("fees:reports")).status_code == 405
+
+
+def test_bad_period_is_a_form_error(cast, client_for):
+    client = client_for(cast.clerk)
+    missing = client.get(report_url("committee", "xlsx", month=""))
+    assert missing.status_code == 400
+    assert missing.context["form"].has_error("month", "required")
+    bad = client.get(report_url("committee", "xlsx", year=1990))
+    assert bad.status_code == 400 and bad.context["form"].has_error("year")
