@@ -1,6 +1,7 @@
 """The fees area. Each feature keeps its own URL module so features grow independently."""
 
 from capuyso.fees import (
+    urls_bases,
     urls_ledger,
     urls_mine,
     urls_qr,
@@ -14,6 +15,7 @@ app_name = "fees"
 urlpatterns = [
     *urls_mine.urlpatterns,
     *urls_rules.urlpatterns,
+    *urls_bases.urlpatterns,
     *urls_ledger.urlpatterns,
     *urls_statements.urlpatterns,
     *urls_reports.urlpatterns,
