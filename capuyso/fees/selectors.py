@@ -24,8 +24,10 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.utils import timezone
 
 from capuyso.fees import calc
@@ -45,6 +47,28 @@ from capuyso.members.models import Member
 from capuyso.org.models import Unit
 
 DEFAULT_THRESHOLD = FeeSettings._meta.get_field("unpaid_months_threshold").default
+
+
+# --- Dues explained -------------------------------------------------------------------------
+
+RELIEF_LABELS = dict(FeeRelief.Reason.choices)
+
+
+def percent_label(basis_points: int | None) -> str:
+    """Basis points as a Vietnamese percentage without a float: 100 → '1', 50 → '0,5'."""
+    if basis_points is None:
+        return ""
+    whole, rest = divmod(int(basis_points), 100)
+    return f"{whole},{rest:02d}".rstrip("0") if rest else str(whole)
+
+
+def explained(due: MonthlyDue) -> MonthlyDue:
+    """Attach what the pages say about the due: `missing` (why it is not computed:
+    no_basis, no_rule, no_amount or ""), `rate_label` and `relief_label`."""
+    due.missing = calc.missing_reason(due)
+    due.rate_label = percent_label(due.rate_bp)
+    due.relief_label = RELIEF_LABELS.get(due.relief_reason, due.relief_reason)
+    return due
 
 
 # --- Unpaid months --------------------------------------------------------------------------
@@ -90,7 +114,8 @@ def unpaid_flags(
     span = _counted_months(year, today)
     if span is None:
         return {}
-    member_ids = list(member_ids)
+    if not hasattr(member_ids, "query"):  # a queryset stays a subquery
+        member_ids = list(member_ids)
     dues = MonthlyDue.objects.filter(
         member_id__in=member_ids, month__range=span, amount__gt=0
     ).values_list("member_id", "month", "amount")
@@ -221,9 +246,9 @@ def member_statement(member: Member, year: int, *, today: dt.date | None = None)
         m: MonthLine(m, over=m < current) for m in (calc.add_months(first, i) for i in range(12))
     }
     for due in MonthlyDue.objects.filter(member=member, month__range=(first, last)).select_related(
-        "group", "relief", "cell"
+        "group", "cell"
     ):
-        lines[due.month].due = due
+        lines[due.month].due = explained(due)
     payments = list(
         Payment.objects.filter(member=member)
         .filter(Q(month__range=(first, last)) | Q(book_month__range=(first, last)))
@@ -319,8 +344,8 @@ def cell_month(cell: Unit, month: dt.date, *, today: dt.date | None = None) -> C
     month = calc.month_start(month)
     owing = {pk for pk, _cell, _admitted in owing_members(cell.committee_id, month, [cell])}
     dues = {
-        d.member_id: d
-        for d in MonthlyDue.objects.filter(cell=cell, month=month).select_related("group", "relief")
+        d.member_id: explained(d)
+        for d in MonthlyDue.objects.filter(cell=cell, month=month).select_related("group")
     }
     members = list(
         Member.objects.filter(pk__in=owing | set(dues)).only(
@@ -403,6 +428,7 @@ class CellFigures:
     members: int = 0
     no_basis: int = 0
     status: str = ""  # the month's book: open, closed, "" (no book yet)
+    year: CellFigures | None = None  # the same cell's year to date (month figures only)
 
     @property
     def missing(self) -> int:
@@ -568,10 +594,14 @@ def committee_summary(committee, month: dt.date) -> Summary:
             if each == month:
                 figures(this, cell_id).to_remit = to_remit
 
+    for cell_id in set(year) - set(this):  # a cell with earlier figures only
+        this[cell_id] = CellFigures(cell_id)
     for store in (this, year):
         for cell_id, item in store.items():
             item.name, item.code = cells.get(cell_id, ("", ""))
     ordered = sorted(this.values(), key=lambda c: (c.name == "", c.name))
+    for item in ordered:
+        item.year = year.get(item.cell_id) or CellFigures(item.cell_id, item.name, item.code)
 
     def total_of(items) -> CellFigures:
         total = CellFigures(0)
@@ -607,3 +637,76 @@ def committee_summary(committee, month: dt.date) -> Summary:
         year_remitted_upward=sum(upward.values()),
         closed_count=closed_count,
     )
+
+
+# --- Doors to ledger rows, and lists --------------------------------------------------------
+
+
+def _in_committee(model, user, code, **related):
+    from capuyso.accounts.permissions import access_for
+
+    committee_id = access_for(user).committee_id
+    try:
+        return model.objects.select_related(*related.get("related", ())).get(
+            code=code, committee_id=committee_id
+        )
+    except (model.DoesNotExist, ValidationError, ValueError) as exc:
+        raise Http404 from exc
+
+
+def get_payment_for_user(user, code, *, manage: bool = False) -> Payment:
+    """A payment of the user's committee (else 404) in a cell they may read or change (else
+    403)."""
+    from capuyso.fees.access import may_manage_cell, may_view_cell
+
+    payment = _in_committee(Payment, user, code, related=("cell", "member"))
+    allowed = may_manage_cell(user, payment.cell) if manage else may_view_cell(user, payment.cell)
+    if not allowed:
+        raise PermissionDenied
+    return payment
+
+
+def get_excuse_for_user(user, code, *, manage: bool = False) -> UnpaidExcuse:
+    from capuyso.fees.access import may_manage_cell, may_view_cell
+
+    excuse = _in_committee(UnpaidExcuse, user, code, related=("member__cell",))
+    cell = excuse.member.cell
+    allowed = may_manage_cell(user, cell) if manage else may_view_cell(user, cell)
+    if not allowed:
+        raise PermissionDenied
+    return excuse
+
+
+def get_remittance_for_user(user, code) -> Remittance:
+    """A remittance of the user's committee (else 404); the services check the right."""
+    return _in_committee(Remittance, user, code, related=("cell",))
+
+
+def remittances_of(committee, month: dt.date) -> list[Remittance]:
+    """The remittances for the fees of `month`, voided included, cells first."""
+    return list(
+        Remittance.objects.filter(committee=committee, month=calc.month_start(month))
+        .select_related("cell", "recorded_by")
+        .order_by("direction", "cell__name", "paid_on", "id")
+    )
+
+
+@dataclass
+class UnpaidRow:
+    member: Member
+    flag: UnpaidFlag
+
+
+def unpaid_members(committee_id: int, cells, year: int, *, today=None) -> list[UnpaidRow]:
+    """Members of `cells` with unpaid months in `year`, the most months first."""
+    members = Member.objects.filter(committee_id=committee_id, cell__in=list(cells))
+    flags = unpaid_flags(committee_id, members.values("pk"), year, today=today)
+    found = {
+        m.pk: m
+        for m in Member.objects.filter(pk__in=list(flags))
+        .select_related("cell")
+        .only("code", "full_name", "status", "cell__name", "cell__code")
+    }
+    rows = [UnpaidRow(found[pk], flag) for pk, flag in flags.items() if pk in found]
+    rows.sort(key=lambda r: (-r.flag.count, r.member.cell.name, r.member.full_name))
+    return rows

@@ -1,3 +1,9 @@
-"""Fees URLs: mine (owned by one feature)."""
+"""Fees URLs: the signed-in member's own fees."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from capuyso.fees import views_mine as views
+
+urlpatterns = [
+    path("mine/", views.mine, name="mine"),
+]
