@@ -30,8 +30,8 @@ from capuyso.meetings.access import (
     meetings_for_user,
 )
 from capuyso.meetings.models import Invitation, Meeting, Vote
+from capuyso.meetings.selectors_attendance import attendance_counts
 from capuyso.meetings.services import votes as vote_services
-from capuyso.meetings.services.attendance import attendance_summary
 from capuyso.org.selectors import get_unit_for_user
 
 from .schemas import OBJECT_ERRORS, PageMeta, PageParams, UnitRef, paginate
@@ -206,7 +206,7 @@ def _outcome(data: dict | None) -> dict | None:
 
 
 def _attendance(meeting: Meeting) -> dict:
-    summary = attendance_summary(meeting)
+    summary = attendance_counts(meeting)
     counts = {
         name: getattr(summary, name)
         for name in (
@@ -318,9 +318,17 @@ class VoteList(Schema):
     items: list[VoteOut]
 
 
-def _result(data: dict) -> dict:
+def _result(vote: Vote) -> dict:
+    data = vote.result
     named = data.get("named")
     ballots = data.get("ballots")
+    if isinstance(ballots, dict):
+        ballots = {
+            "issued": vote.ballots_issued,
+            "collected": vote.ballots_collected,
+            "invalid": ballots.get("invalid"),
+            "valid": ballots.get("valid"),
+        }
     return {
         "passed": data.get("passed"),
         "base": data.get("base"),
@@ -332,10 +340,8 @@ def _result(data: dict) -> dict:
         "named": {key: [row["name"] for row in rows] for key, rows in named.items()}
         if isinstance(named, dict)
         else None,
-        "ballots": {key: ballots.get(key) for key in ("issued", "collected", "invalid", "valid")}
-        if isinstance(ballots, dict)
-        else None,
-        "counting_committee": data.get("counting_committee") or [],
+        "ballots": ballots if isinstance(ballots, dict) else None,
+        "counting_committee": vote.counting_committee_names,
         "seats": data.get("seats"),
         "needed": data.get("needed"),
         "candidates": data.get("candidates"),
@@ -361,7 +367,7 @@ def _vote(vote: Vote, shown: bool, previous: dict) -> dict:
         "previous_round": previous.get(vote.previous_round_id),
         "opened_at": vote.opened_at,
         "closed_at": vote.closed_at,
-        "result": _result(vote.result) if closed and shown and vote.result else None,
+        "result": _result(vote) if closed and shown and vote.result else None,
     }
 
 

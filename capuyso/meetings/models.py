@@ -366,6 +366,16 @@ class Vote(BaseModel):
         default=dict, blank=True, help_text=_("Names per choice, when an open vote records them.")
     )
     result = models.JSONField(default=dict, blank=True)
+    # What the counting committee (ban kiểm phiếu) reports for a paper ballot or an
+    # election, and what the box holds once a secret ballot is closed (tokens issued,
+    # ballots cast).
+    ballots_issued = models.PositiveIntegerField(_("ballots issued"), null=True, blank=True)
+    ballots_collected = models.PositiveIntegerField(_("ballots collected"), null=True, blank=True)
+    counting_committee = models.TextField(
+        _("counting committee"),
+        blank=True,
+        help_text=_("The members of the counting committee, one name per line."),
+    )
     counting_minutes = models.ForeignKey(
         "documents.StoredFile", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -377,6 +387,38 @@ class Vote(BaseModel):
         ordering = ["created_at"]
         verbose_name = _("vote")
         verbose_name_plural = _("votes")
+
+    def __str__(self) -> str:
+        return self.question
+
+    @property
+    def counting_committee_names(self) -> list[str]:
+        return [line for line in self.counting_committee.splitlines() if line.strip()]
+
+
+class MeetingResolution(BaseModel):
+    """A resolution of the meeting (nghị quyết), drafted from its minutes and handed to the
+    documents registry as an outgoing document, which numbers and issues it. The link
+    lives here, on the meetings side, so the documents app does not know about meetings."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="resolutions")
+    minutes = models.ForeignKey(
+        Minutes, null=True, blank=True, on_delete=models.SET_NULL, related_name="resolutions"
+    )
+    document = models.OneToOneField(
+        "documents.OutgoingDocument",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("outgoing document"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("resolution of a meeting")
+        verbose_name_plural = _("resolutions of meetings")
 
 
 class Candidate(BaseModel):

@@ -237,8 +237,20 @@ def person_choices(user) -> QuerySet[User]:
     )
 
 
-def meeting_agenda(meeting: Meeting) -> list[AgendaItem]:
-    return list(meeting.items.order_by("order", "pk"))
+def meeting_agenda(meeting: Meeting, *, documents: bool = False) -> list[AgendaItem]:
+    """The agenda in order; with `documents`, each item's documents prefetched (the
+    meeting page's documents panel reads them from the same list)."""
+    items = meeting.items.order_by("order", "pk")
+    if documents:
+        from capuyso.meetings.models import MeetingDocument
+
+        items = items.prefetch_related(
+            Prefetch(
+                "documents",
+                queryset=MeetingDocument.objects.select_related("file").order_by("created_at"),
+            )
+        )
+    return list(items)
 
 
 def get_agenda_item_for_user(user, code) -> AgendaItem:

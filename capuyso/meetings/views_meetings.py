@@ -39,6 +39,7 @@ from capuyso.meetings.forms import (
 from capuyso.meetings.models import AgendaItem, Meeting
 from capuyso.meetings.services import meetings as services
 from capuyso.meetings.services import series as series_services
+from capuyso.meetings.services import votes as vote_services
 from capuyso.meetings.services.calendar import may_manage_calendar
 from capuyso.meetings.services.series import add_months
 from capuyso.org.models import Unit
@@ -304,22 +305,23 @@ def meeting_close(request, code):
 
 
 def _agenda_context(
-    user, meeting: Meeting, can_manage: bool, form=None, errors=(), see_confidential=None
+    user, meeting: Meeting, can_manage: bool, form=None, errors=(), *, documents=False
 ) -> dict:
     """The agenda block's context. `see_confidential` (access.may_see_confidential) is
-    worked out once here and read by every panel of the page."""
+    worked out once here and read by every panel of the page; with `documents`, the
+    agenda's documents come with it for the documents panel."""
     editable = can_manage and meeting.status in OPEN_STATUSES
-    agenda = selectors.meeting_agenda(meeting)
-    if see_confidential is None:
-        # Without a confidential item there is nothing to hide (and no query to make).
-        see_confidential = not any(item.confidential for item in agenda) or (
-            may_see_confidential(user, meeting, manage=can_manage)
-        )
+    agenda = selectors.meeting_agenda(meeting, documents=documents)
+    # Without a confidential item there is nothing to hide (and no query to make).
+    see_confidential = not any(item.confidential for item in agenda) or (
+        may_see_confidential(user, meeting, manage=can_manage)
+    )
     return {
         "meeting": meeting,
         "can_manage": can_manage,
         "see_confidential": see_confidential,
         "agenda": agenda,
+        "agenda_with_documents": agenda if documents else None,
         "agenda_editable": editable,
         "agenda_form": form or (AgendaItemForm() if editable else None),
         "agenda_errors": list(errors),
@@ -331,8 +333,10 @@ def meeting_detail(request, code):
     meeting = get_meeting_for_user(request.user, code)
     can_manage = may_manage(request.user, meeting)
     today = timezone.localdate()
-    context = _agenda_context(request.user, meeting, can_manage) | {
+    context = _agenda_context(request.user, meeting, can_manage, documents=True) | {
         "tab": "list",
+        # Every vote of the meeting in one query, for the votes and the ballots panels.
+        "meeting_votes": list(vote_services.meeting_votes(meeting)),
         "may_start": can_manage
         and meeting.status in (Meeting.Status.PLANNED, Meeting.Status.INVITED)
         and timezone.localdate(meeting.starts_at) <= today,

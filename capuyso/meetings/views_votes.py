@@ -122,7 +122,7 @@ def _paper_initial(vote: Vote) -> dict:
         "invalid": vote.count_invalid,
         "count_for": vote.count_for,
         "count_against": vote.count_against,
-        "counting_committee": "\n".join(vote.result.get("counting_committee", [])),
+        "counting_committee": vote.counting_committee,
     }
 
 

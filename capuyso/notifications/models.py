@@ -19,6 +19,7 @@ class Notification(TenantModel):
         APPROVAL = "approval", _("Approval requested")
         RECEIVED = "received", _("Document received")
         REMINDER = "reminder", _("Reminder")
+        MEETING_INVITATION = "meeting_invitation", _("Meeting invitation")
         INFO = "info", _("Information")
 
     user = models.ForeignKey(

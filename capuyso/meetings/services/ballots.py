@@ -219,9 +219,16 @@ def check_closed(vote: Vote) -> None:
 
 
 def ballot_result(vote: Vote) -> dict:
-    """The stored result; refused (`not_closed`) until the chair closes the ballot."""
+    """The stored result, with the tokens issued and the ballots collected (the vote's
+    fields) in its `ballots`; refused (`not_closed`) until the chair closes the ballot."""
     check_closed(vote)
-    return vote.result
+    result = dict(vote.result)
+    result["ballots"] = {
+        **(result.get("ballots") or {}),
+        "issued": vote.ballots_issued,
+        "collected": vote.ballots_collected,
+    }
+    return result
 
 
 def counted_receipts(vote: Vote) -> list[str]:
@@ -516,8 +523,9 @@ def count_ballots(vote: Vote, public: blindsig.PublicKey | None = None) -> Tally
 def compute_result(vote: Vote, tally: Tally) -> dict:
     """The result dict stored at close, in the shape every method stores (votes.py):
     counts (or the candidates' votes and who is elected), the base and the threshold's
-    arithmetic, the quorum, and the ballots: tokens issued, ballots collected, unused
-    tokens, whether they match."""
+    arithmetic, the quorum, and the ballots: unused tokens, invalid and valid ballots,
+    whether tokens and ballots match. The tokens issued and the ballots collected go in the
+    vote's own fields (`_tally` sets them; vote_close saves them)."""
     voters = vote_services.voters_for(vote.meeting)
     valid = tally.valid - tally.duplicates
     base = vote_services.base_count(vote.rule, voters=voters, valid=valid)
@@ -527,8 +535,6 @@ def compute_result(vote: Vote, tally: Tally) -> dict:
         {
             "valid": valid,
             "ballots": {
-                "issued": tally.issued,
-                "collected": tally.ballots,
                 "unused": max(tally.issued - tally.ballots, 0),
                 "invalid": tally.ballots - valid,
                 "valid": valid,
@@ -653,8 +659,12 @@ def _compact_storage() -> None:
 
 
 def _tally(vote: Vote) -> dict:
-    """votes.vote_close's tally: count the box, every signature checked."""
-    return compute_result(vote, count_ballots(vote))
+    """votes.vote_close's tally: count the box, every signature checked. The tokens issued
+    and the ballots collected become the (locked) vote's figures, saved with its result."""
+    tally = count_ballots(vote)
+    vote.ballots_issued = tally.issued
+    vote.ballots_collected = tally.ballots
+    return compute_result(vote, tally)
 
 
 def _on_close(vote: Vote, actor) -> None:
@@ -682,7 +692,10 @@ def _on_close(vote: Vote, actor) -> None:
         actor,
         vote,
         {
-            "ballots": [None, {k: result["ballots"][k] for k in ("issued", "collected")}],
+            "ballots": [
+                None,
+                {"issued": vote.ballots_issued, "collected": vote.ballots_collected},
+            ],
             "private_key": ["kept", "deleted"],
         },
     )
@@ -701,7 +714,6 @@ def verify_vote(vote: Vote) -> dict:
     """Recount one closed secret ballot from its stored ballots and compare with the stored
     result. `ok` is False on any difference or problem."""
     tally = count_ballots(vote)
-    stored = vote.result or {}
     mismatches: list[str] = []
     if is_election(vote):
         recount = {str(c.order): tally.counts.get(str(c.order), 0) for c in vote.candidates.all()}
@@ -716,10 +728,9 @@ def verify_vote(vote: Vote) -> dict:
     for key, value in recount.items():
         if stored_counts.get(key) != value:
             mismatches.append(f"count:{key}")
-    ballots = stored.get("ballots") or {}
-    if ballots.get("collected") != tally.ballots:
+    if vote.ballots_collected != tally.ballots:
         mismatches.append("collected")
-    if ballots.get("issued") != tally.issued:
+    if vote.ballots_issued != tally.issued:
         mismatches.append("issued")
     if (
         vote.status == Vote.Status.CLOSED

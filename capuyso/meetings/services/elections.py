@@ -149,11 +149,10 @@ def election_record(
     given = {str(key): value for key, value in candidate_votes.items()}
     committee = vote_services.clean_names(counting_committee)
     if locked.status == Vote.Status.CLOSED:
-        same = (
-            all(given.get(code) == c.votes for code, c in by_code.items())
-            and locked.count_invalid == invalid
-            and vote_services.ballots_of(locked) == {"issued": issued, "collected": collected}
-            and locked.result.get("counting_committee") == committee
+        same = all(
+            given.get(code) == c.votes for code, c in by_code.items()
+        ) and vote_services.same_figures(
+            locked, issued=issued, collected=collected, invalid=invalid, committee=committee
         )
         if same:
             return locked
@@ -252,13 +251,8 @@ def election_tally(vote: Vote) -> dict:
     result.update(
         {
             "valid": valid,
-            "ballots": {
-                "issued": ballots["issued"],
-                "collected": ballots["collected"],
-                "invalid": invalid,
-                "valid": valid,
-            },
-            "counting_committee": vote.result.get("counting_committee", []),
+            # Issued and collected are the vote's own fields (ballots_of).
+            "ballots": {"invalid": invalid, "valid": valid},
             "seats": outcome.seats,
             "needed": needed,
             "candidates": [

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -101,6 +101,19 @@ class Answers:
     without_account: int = 0
 
 
+def answer_counts(meeting: Meeting) -> Answers:
+    """`answers` of the meeting's invitations in one aggregate query (the meeting page)."""
+    R = Invitation.Response
+    values = Invitation.objects.filter(meeting=meeting).aggregate(
+        total=Count("pk"),
+        attending=Count("pk", filter=Q(response=R.ATTENDING)),
+        absent=Count("pk", filter=Q(response=R.ABSENT)),
+        pending=Count("pk", filter=Q(response=R.PENDING)),
+        without_account=Count("pk", filter=Q(user__isnull=True)),
+    )
+    return Answers(**values)
+
+
 def answers(invitations: Iterable[Invitation]) -> Answers:
     counts = Answers()
     for invitation in invitations:
@@ -141,7 +154,7 @@ def _notify(meeting: Meeting, invitations: list[Invitation]) -> int:
         return 0
     notify(
         users=users,
-        kind=Notification.Kind.INFO,
+        kind=Notification.Kind.MEETING_INVITATION,
         title=title,
         url=reverse("meetings:invitation", args=[meeting.code]),
         dedupe_key=f"meeting-invitation:{meeting.code}",

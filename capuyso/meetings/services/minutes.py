@@ -45,7 +45,7 @@ from capuyso.meetings.access import (
     may_see_confidential,
     may_view,
 )
-from capuyso.meetings.models import Meeting, Minutes
+from capuyso.meetings.models import Meeting, MeetingResolution, Minutes
 from capuyso.meetings.services.minutes_prefill import (
     FACT_KEYS,
     MAX_SECTION_CHARS,
@@ -413,23 +413,18 @@ def _issuing_unit(meeting: Meeting) -> Unit:
     return office_of(meeting.committee)
 
 
-def resolution_documents(minutes_or_meeting) -> list:
-    """Outgoing documents drafted from a meeting's minutes (newest first), found through the
-    event that records where each came from."""
-    from capuyso.documents.models import DocumentEvent
-
+def resolution_documents(minutes_or_meeting, *, issued_only: bool = False) -> list:
+    """Outgoing documents drafted from a meeting's minutes (newest first), through the
+    meeting's `MeetingResolution` links; `issued_only`: those the registry has issued."""
     meeting = getattr(minutes_or_meeting, "meeting", minutes_or_meeting)
-    events = (
-        DocumentEvent.objects.filter(
-            committee_id=meeting.committee_id,
-            kind=DocumentEvent.Kind.COMMENT,
-            outgoing__isnull=False,
-            data__meeting=str(meeting.code),
-        )
-        .select_related("outgoing", "outgoing__doc_type")
-        .order_by("-created_at")
+    links = MeetingResolution.objects.filter(meeting=meeting).select_related(
+        "document", "document__doc_type"
     )
-    return [event.outgoing for event in events]
+    if issued_only:
+        from capuyso.documents.models import OutgoingDocument
+
+        links = links.filter(document__status=OutgoingDocument.Status.ISSUED)
+    return [link.document for link in links.order_by("-created_at", "-pk")]
 
 
 def minutes_resolution_create(*, actor, minutes: Minutes):
@@ -491,7 +486,12 @@ def minutes_resolution_create(*, actor, minutes: Minutes):
             signer_title="BÍ THƯ",
             recipients_text="\n".join(recipients),
         )
+        MeetingResolution.objects.create(
+            meeting=meeting, minutes=minutes, document=document, created_by=actor
+        )
         day = timezone.localtime(meeting.starts_at)
+        # The event tells the document's readers where it came from (the link above is
+        # what the meeting uses).
         DocumentEvent.objects.create(
             committee_id=document.committee_id,
             outgoing=document,

@@ -271,17 +271,25 @@ class ItemDocuments:
 
 
 def documents_for_user(
-    user, meeting: Meeting, *, manage: bool | None = None, see_confidential: bool | None = None
+    user,
+    meeting: Meeting,
+    *,
+    manage: bool | None = None,
+    see_confidential: bool | None = None,
+    items: list[AgendaItem] | None = None,
 ) -> list[ItemDocuments]:
     """The agenda items with the documents the user may read (a confidential item's only
     for those access.may_see_confidential lets see it; `see_confidential` is that answer
-    when the caller already has it). Two or three queries."""
-    items = AgendaItem.objects.filter(meeting=meeting).prefetch_related(
-        Prefetch(
-            "documents",
-            queryset=MeetingDocument.objects.select_related("file").order_by("created_at"),
+    when the caller already has it). `items`: the meeting's agenda with its documents
+    prefetched (selectors.meeting_agenda(documents=True)), when the caller has it. Two or
+    three queries, none with `items` and `see_confidential`."""
+    if items is None:
+        items = AgendaItem.objects.filter(meeting=meeting).prefetch_related(
+            Prefetch(
+                "documents",
+                queryset=MeetingDocument.objects.select_related("file").order_by("created_at"),
+            )
         )
-    )
     result = []
     for item in items:
         documents = list(item.documents.all())

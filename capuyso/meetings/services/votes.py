@@ -240,10 +240,21 @@ def clean_names(names: Iterable[str]) -> list[str]:
 
 
 def ballots_of(vote: Vote) -> dict:
-    """Ballots issued and collected, as entered (stored with the result: the model has no
-    fields for them yet)."""
-    ballots = vote.result.get("ballots") or {}
-    return {"issued": ballots.get("issued"), "collected": ballots.get("collected")}
+    """Ballots issued and collected, as entered by the counting committee (or counted from
+    a secret ballot's box at its close)."""
+    return {"issued": vote.ballots_issued, "collected": vote.ballots_collected}
+
+
+def same_figures(
+    vote: Vote, *, issued: int, collected: int, invalid: int, committee: Sequence[str]
+) -> bool:
+    """Are these the ballot figures and counting committee already stored? (The same
+    figures sent again to a closed vote do nothing.)"""
+    return (
+        ballots_of(vote) == {"issued": issued, "collected": collected}
+        and vote.count_invalid == invalid
+        and vote.counting_committee_names == list(committee)
+    )
 
 
 def check_ballots(
@@ -307,14 +318,21 @@ def store_ballots(
     before = {
         **ballots_of(vote),
         "invalid": vote.count_invalid,
-        "counting_committee": vote.result.get("counting_committee", []),
+        "counting_committee": vote.counting_committee_names,
     }
-    result = dict(vote.result)
-    result["ballots"] = {"issued": issued, "collected": collected}
-    result["counting_committee"] = list(committee)
-    vote.result = result
+    vote.ballots_issued = issued
+    vote.ballots_collected = collected
     vote.count_invalid = invalid
-    vote.save(update_fields=["result", "count_invalid", "updated_at"])
+    vote.counting_committee = "\n".join(committee)
+    vote.save(
+        update_fields=[
+            "ballots_issued",
+            "ballots_collected",
+            "count_invalid",
+            "counting_committee",
+            "updated_at",
+        ]
+    )
     after = {
         "issued": issued,
         "collected": collected,
@@ -416,7 +434,7 @@ def meeting_votes(meeting: Meeting) -> QuerySet[Vote]:
     """The votes of a meeting in order, with what the panel and the API show."""
     return (
         Vote.objects.filter(meeting=meeting)
-        .select_related("rule", "item", "counting_minutes")
+        .select_related("rule", "item", "counting_minutes", "ballot_key")
         .prefetch_related("candidates")
         .order_by("created_at", "pk")
     )
@@ -603,7 +621,17 @@ def vote_close(*, actor, vote: Vote, result: dict | None = None) -> Vote:
     locked.result = result
     locked.status = Vote.Status.CLOSED
     locked.closed_at = timezone.now()
-    locked.save(update_fields=["result", "status", "closed_at", "updated_at"])
+    # A tally may count the ballots itself (a secret ballot's box): keep its figures.
+    locked.save(
+        update_fields=[
+            "result",
+            "status",
+            "closed_at",
+            "ballots_issued",
+            "ballots_collected",
+            "updated_at",
+        ]
+    )
     audit_vote(
         actor,
         locked,
@@ -797,10 +825,10 @@ def paper_vote_record(
     committee = clean_names(counting_committee)
     if (
         locked.status == Vote.Status.CLOSED
-        and (locked.count_for, locked.count_against, locked.count_invalid)
-        == (count_for, count_against, invalid)
-        and ballots_of(locked) == {"issued": issued, "collected": collected}
-        and locked.result.get("counting_committee") == committee
+        and (locked.count_for, locked.count_against) == (count_for, count_against)
+        and same_figures(
+            locked, issued=issued, collected=collected, invalid=invalid, committee=committee
+        )
     ):
         return locked
     check_can_record(locked)
@@ -862,13 +890,8 @@ def paper_vote_tally(vote: Vote) -> dict:
     result.update(
         {
             "counts": {"for": vote.count_for, "against": vote.count_against},
-            "ballots": {
-                "issued": ballots["issued"],
-                "collected": ballots["collected"],
-                "invalid": invalid,
-                "valid": valid,
-            },
-            "counting_committee": vote.result.get("counting_committee", []),
+            # Issued and collected are the vote's own fields (ballots_of).
+            "ballots": {"invalid": invalid, "valid": valid},
         }
     )
     return result

@@ -1,11 +1,14 @@
 """The attendance panel of the meeting page: the user's own invitation answer, and for the
-meeting's managers the answers, the counts and the quorum (meetings/_attendance_panel.html)."""
+meeting's managers the answers, the counts and the quorum (meetings/_attendance_panel.html).
+
+The counts come from selectors_attendance.attendance_counts (one aggregate query, no roll
+of names): the panel shows numbers only. Three or four queries in all."""
 
 from django import template
 
 from capuyso.meetings.access import may_manage
-from capuyso.meetings.models import Attendance, Meeting
-from capuyso.meetings.services import attendance as attendance_svc
+from capuyso.meetings.models import Meeting
+from capuyso.meetings.selectors_attendance import attendance_counts
 from capuyso.meetings.services import invitations as invitation_svc
 
 register = template.Library()
@@ -29,7 +32,9 @@ def attendance_panel(context, meeting: Meeting) -> dict:
         "summary": None,
     }
     if can_manage:
-        panel["answers"] = invitation_svc.answers(invitation_svc.invitations_of(meeting))
-    if can_manage or Attendance.objects.filter(meeting=meeting).exists():
-        panel["summary"] = attendance_svc.attendance_summary(meeting)
+        panel["answers"] = invitation_svc.answer_counts(meeting)
+    counts = attendance_counts(meeting)
+    # Members see the counts once attendance is being taken; managers from the start.
+    if can_manage or counts.recorded:
+        panel["summary"] = counts
     return panel

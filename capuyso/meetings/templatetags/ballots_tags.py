@@ -22,7 +22,11 @@ def ballots_panel(context, meeting: Meeting) -> dict:
     manage = context.get("can_manage")
     if manage is None:
         manage = may_manage(user, meeting)
-    ballots = list(services.secret_ballots_of(meeting))
+    votes = context.get("meeting_votes")  # the meeting page loads them once
+    if votes is None:
+        ballots = list(services.secret_ballots_of(meeting))
+    else:
+        ballots = [vote for vote in votes if vote.method == Vote.Method.SECRET]
     see = confidential_visibility(context, user, meeting, manage)
     rows = []
     eligible = None

@@ -16,15 +16,21 @@ register = template.Library()
 @register.simple_tag
 def minutes_panel(meeting, user) -> dict:
     """What the panel shows: the newest version the user may read, whether they may start,
-    edit or sign, and the resolutions drafted from the minutes."""
+    edit or sign, and the resolutions drafted from the minutes (the organisers' drafts
+    too; for the other readers, those issued)."""
     versions = svc.readable_versions(user, meeting)
     current = versions[0] if versions else None
     roles = svc.signer_roles(user, meeting)
     signatures = svc.signatures_of(current) if current else {}
+    manage = may_manage(user, meeting)
+    resolutions = []
+    if current:
+        # The organisers follow every draft; the other readers see the issued ones.
+        resolutions = svc.resolution_documents(meeting, issued_only=not manage)
     return {
         "current": current,
         "versions": versions,
-        "can_manage": may_manage(user, meeting),
+        "can_manage": manage,
         "may_sign": bool(
             current
             and current.status == current.Status.DRAFT
@@ -32,7 +38,7 @@ def minutes_panel(meeting, user) -> dict:
         ),
         "signatures": svc.signature_rows(current),
         "frozen": svc.is_frozen(current) if current else False,
-        "resolutions": svc.resolution_documents(meeting) if current else [],
+        "resolutions": resolutions,
         "simplified_pdf": minutes_docx.pdf_is_simplified(),
     }
 

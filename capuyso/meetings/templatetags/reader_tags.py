@@ -26,6 +26,7 @@ def reader_panel(context, meeting: Meeting) -> dict:
         meeting,
         manage=bool(can_manage),
         see_confidential=context.get("see_confidential"),
+        items=context.get("agenda_with_documents"),
     )
     openings = {}
     if can_manage and any(g.documents for g in groups):

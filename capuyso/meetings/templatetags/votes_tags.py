@@ -35,7 +35,10 @@ def votes_panel(context, meeting: Meeting) -> dict:
     if manage is None:
         manage = services.may_manage(user, meeting)
     # Secret ballots have their own panel (_ballots_panel.html).
-    votes = list(services.meeting_votes(meeting).exclude(method=Vote.Method.SECRET))
+    votes = context.get("meeting_votes")  # the meeting page loads them once
+    if votes is None:
+        votes = services.meeting_votes(meeting)
+    votes = [vote for vote in votes if vote.method != Vote.Method.SECRET]
     see = confidential_visibility(context, user, meeting, manage)
     rows = [
         PanelVote(

@@ -63,9 +63,8 @@ def test_five_voters_vote_and_the_chair_closes(cast):
     vote = close(cast, scene.vote)
 
     assert (vote.count_for, vote.count_against, vote.count_abstain) == (3, 1, 1)
+    assert (vote.ballots_issued, vote.ballots_collected) == (5, 5)
     assert vote.result["ballots"] == {
-        "issued": 5,
-        "collected": 5,
         "unused": 0,
         "invalid": 0,
         "valid": 5,
@@ -258,8 +257,7 @@ def test_nothing_is_taken_before_the_open_or_after_the_close(cast):
     assert (late_sign.status_code, late_sign.json()["code"]) == (409, "vote_closed")
     scene.vote.refresh_from_db()
     # The token issued but never cast is shown as such.
-    assert scene.vote.result["ballots"]["issued"] == 1
-    assert scene.vote.result["ballots"]["collected"] == 0
+    assert (scene.vote.ballots_issued, scene.vote.ballots_collected) == (1, 0)
     assert scene.vote.result["ballots"]["unused"] == 1
     assert scene.vote.result["ballots"]["matches"] is False
 
@@ -354,6 +352,20 @@ def test_tally_verify_catches_a_ballot_slipped_into_the_box(cast, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert "bad_signatures" in summary["votes"][0]["problems"]
     assert "collected" in summary["votes"][0]["mismatches"]
+
+
+def test_tally_verify_compares_the_votes_ballot_figures_with_the_box(cast, capsys):
+    scene = ballot_scene(cast, voters=2)
+    vote_as(scene.voters[0], scene.vote, "for")
+    vote = close(cast, scene.vote)
+    assert (vote.ballots_issued, vote.ballots_collected) == (1, 1)
+    Vote.objects.filter(pk=vote.pk).update(ballots_issued=2)
+
+    with pytest.raises(SystemExit):
+        call_command("tally_verify", str(scene.meeting.code))
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["votes"][0]["mismatches"] == ["issued"]
+    assert summary["votes"][0]["problems"] == []
 
 
 # --- Races (run on PostgreSQL too: DATABASE_URL=postgres://…) ---------------------------
@@ -459,7 +471,7 @@ def test_ballots_racing_the_close_are_counted_or_refused(cast):
     vote = Vote.objects.get(pk=scene.vote.pk)
     assert vote.status == Vote.Status.CLOSED
     assert vote.count_for == len(received) == Ballot.objects.filter(vote=vote).count()
-    assert vote.result["ballots"]["issued"] == 6
+    assert vote.ballots_issued == 6
 
 
 # --- Pages -----------------------------------------------------------------------------

@@ -44,6 +44,8 @@ def test_cell_meeting_invites_the_cells_active_members_and_notifies_those_with_a
     assert invited.get(member=members[1]).notified_at is None  # no account: told in person
     note = Notification.objects.get(user=cast.member)
     assert note.url == reverse("meetings:invitation", args=[meeting.code])
+    assert note.kind == Notification.Kind.MEETING_INVITATION
+    assert str(note.get_kind_display()) == str(Notification.Kind.MEETING_INVITATION.label)
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.INVITED
 

@@ -391,9 +391,11 @@ def _paper(cast, vote, *, f=6, a=1, invalid=1, issued=8, collected=8, committee=
 def test_a_paper_ballot_counts_its_ballots_and_passes_by_the_rule(cast, room):
     vote = _paper(cast, _vote(cast, room["meeting"], method=Vote.Method.PAPER))
     result = vote.result
-    assert result["ballots"] == {"issued": 8, "collected": 8, "invalid": 1, "valid": 7}
+    assert (vote.ballots_issued, vote.ballots_collected, vote.count_invalid) == (8, 8, 1)
+    assert result["ballots"] == {"invalid": 1, "valid": 7}
     assert result["counts"] == {"for": 6, "against": 1}
-    assert result["counting_committee"] == ["Lê A", "Trần B"]  # the repeat dropped
+    assert vote.counting_committee_names == ["Lê A", "Trần B"]  # the repeat dropped
+    assert vote.counting_committee == "Lê A\nTrần B"
     assert (result["base"], result["outcome"]["needed"], result["passed"]) == (9, 6, True)
 
 
