@@ -545,29 +545,22 @@ def committee_summary(committee, month: dt.date) -> Summary:
         figures(this, row["cell_id"]).paid = row["paid_m"]
         figures(year, row["cell_id"]).paid = row["paid_y"]
 
-    for row in (
+    upward: dict[dt.date, int] = defaultdict(int)
+    for direction, cell_id, each, total in (
         Remittance.objects.filter(
             committee_id=committee_id, voided_at__isnull=True, month__range=(first, month)
         )
-        .values("direction", "cell_id")
-        .annotate(m=Coalesce(Sum("amount", filter=in_month), 0), y=Sum("amount"))
-        .order_by()
-    ):
-        if row["direction"] == Remittance.Direction.CELL_TO_COMMITTEE:
-            figures(this, row["cell_id"]).remitted = row["m"]
-            figures(year, row["cell_id"]).remitted = row["y"]
-    upward = {
-        row["month"]: row["total"]
-        for row in Remittance.objects.filter(
-            committee_id=committee_id,
-            voided_at__isnull=True,
-            direction=Remittance.Direction.COMMITTEE_TO_UPPER,
-            month__range=(first, month),
-        )
-        .values("month")
+        .values("direction", "cell_id", "month")
         .annotate(total=Sum("amount"))
         .order_by()
-    }
+        .values_list("direction", "cell_id", "month", "total")
+    ):
+        if direction == Remittance.Direction.COMMITTEE_TO_UPPER:
+            upward[each] += total
+            continue
+        figures(year, cell_id).remitted += total
+        if each == month:
+            figures(this, cell_id).remitted += total
 
     books = {
         (cell_id, book_month): (status, to_remit)
