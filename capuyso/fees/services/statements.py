@@ -40,10 +40,17 @@ from capuyso.core.text import fold
 from capuyso.fees import statements as reader
 from capuyso.fees import vietqr
 from capuyso.fees.access import committee_of, may_manage_committee
-from capuyso.fees.models import BankAccount, BankStatement, Payment, Remittance, StatementLine
-from capuyso.fees.services.books import month_label, month_of
+from capuyso.fees.models import (
+    BankAccount,
+    BankStatement,
+    FeeReference,
+    Payment,
+    Remittance,
+    StatementLine,
+)
+from capuyso.fees.services.books import month_of
 from capuyso.fees.services.payments import payment_record
-from capuyso.fees.services.refs import cell_for_ref, fee_ref_for_cell, member_for_ref
+from capuyso.fees.services.remittances import remittance_record
 from capuyso.members.models import Member
 from capuyso.org.models import Unit
 
@@ -63,6 +70,7 @@ LINE_REASONS = {
     ),
     "member_without_cell": gettext_lazy("The member belongs to no cell."),
     "duplicate_reference": gettext_lazy("A remittance with this reference is already recorded."),
+    "future_month": gettext_lazy("The note names a month that has not begun."),
     "payment:member_left": gettext_lazy("The member had left before this month."),
     "payment:before_admission": gettext_lazy("The month is before the member's admission."),
     "payment:book_closed": gettext_lazy("The cell's fee book of this month is closed."),
@@ -265,6 +273,7 @@ def statement_import(
         skipped_count=parsed.skipped_count,
     )
     prints = reader.fingerprints(parsed.lines)
+    refs = _Refs(committee)
     known = _existing(committee, prints)
     for parsed_line, fingerprint in zip(parsed.lines, prints, strict=True):
         if fingerprint in known:
@@ -290,7 +299,7 @@ def statement_import(
             report.duplicates.append(_duplicate(parsed_line, other))
             continue
         known[fingerprint] = line
-        _match(actor=actor, committee=committee, line=line)
+        _match(actor=actor, committee=committee, line=line, refs=refs)
         (report.matched if line.status == Status.MATCHED else report.unmatched).append(line)
     statement.line_count = len(report.matched) + len(report.unmatched)
     statement.matched_count = len(report.matched)
@@ -321,14 +330,53 @@ def _duplicate(parsed_line, earlier: StatementLine) -> DuplicateLine:
     )
 
 
+class _Refs:
+    """The committee's fee references, read once per import instead of once per line."""
+
+    def __init__(self, committee):
+        self.committee = committee
+        self._members: dict[int, Member] | None = None
+        self._cells: dict[int, Unit] | None = None
+
+    def _load(self) -> None:
+        self._members, self._cells = {}, {}
+        rows = FeeReference.objects.filter(committee=self.committee).select_related(
+            "member", "member__cell", "cell"
+        )
+        for ref in rows:
+            if (
+                ref.kind == FeeReference.Kind.MEMBER
+                and ref.member.committee_id == self.committee.pk
+            ):
+                self._members[ref.number] = ref.member
+            elif ref.kind == FeeReference.Kind.CELL:
+                self._cells[ref.number] = ref.cell
+
+    def member(self, number: int) -> Member | None:
+        if self._members is None:
+            self._load()
+        return self._members.get(number)
+
+    def cell(self, number: int) -> Unit | None:
+        if self._cells is None:
+            self._load()
+        return self._cells.get(number)
+
+    def number_of_cell(self, cell: Unit) -> int | None:
+        if self._cells is None:
+            self._load()
+        return next((n for n, c in self._cells.items() if c.pk == cell.pk), None)
+
+
 def _leave(line: StatementLine, reason: str) -> None:
     line.status = Status.UNMATCHED
     line.resolution_note = reason
     line.save(update_fields=["status", "resolution_note", "member", "month", "updated_at"])
 
 
-def _match(*, actor, committee, line: StatementLine) -> None:
+def _match(*, actor, committee, line: StatementLine, refs: _Refs | None = None) -> None:
     """Match one new line by its note: a payment, a remittance, or UNMATCHED with a reason."""
+    refs = refs or _Refs(committee)
     notes = vietqr.find_fee_notes(line.note)
     if not notes:
         return _leave(line, "no_fee_note")
@@ -337,7 +385,7 @@ def _match(*, actor, committee, line: StatementLine) -> None:
     note = notes[0]
     month = dt.date(note.year, note.month, 1)
     if note.is_remittance:
-        cell = cell_for_ref(committee, note.cell_ref)
+        cell = refs.cell(note.cell_ref)
         if cell is None:
             return _leave(line, "unknown_cell")
         line.month = month
@@ -353,13 +401,13 @@ def _match(*, actor, committee, line: StatementLine) -> None:
         line.resolution_note = ""
         line.save(update_fields=["remittance", "month", "status", "resolution_note", "updated_at"])
         return None
-    member = member_for_ref(committee, note.member_ref)
+    member = refs.member(note.member_ref)
     if member is None:
         return _leave(line, "unknown_member")
     line.member, line.month = member, month
     if member.cell_id is None:
         return _leave(line, "member_without_cell")
-    if fee_ref_for_cell(member.cell) != note.cell_ref:
+    if refs.number_of_cell(member.cell) != note.cell_ref:
         return _leave(line, "cell_mismatch")
     try:
         payment = _pay(actor=actor, line=line, member=member, month=month)
@@ -389,49 +437,25 @@ def _pay(*, actor, line: StatementLine, member: Member, month: dt.date, book_mon
     )
 
 
-REMITTANCE_AUDITED = ("direction", "cell", "month", "amount", "paid_on", "method", "reference")
-
-
 def _remittance_record(
     *, actor, cell: Unit, month: dt.date, line: StatementLine, note: str
 ) -> Remittance:
-    """A cell's remittance received on the committee's account, from a statement line."""
-    reference = _reference(line)
-    if Remittance.objects.filter(
-        committee_id=cell.committee_id,
-        cell=cell,
-        month=month,
-        reference=reference,
-        voided_at__isnull=True,
-    ).exists():
-        raise ValidationError(
-            _("A remittance with reference %(reference)s is already recorded for %(month)s.")
-            % {"reference": reference, "month": month_label(month)},
-            code="duplicate_reference",
-        )
-    remittance = Remittance.objects.create(
-        committee_id=cell.committee_id,
+    """A cell's remittance received on the committee's account, from a statement line
+    (through `services.remittances`, which refuses a bank reference recorded before)."""
+    return remittance_record(
+        actor=actor,
+        committee=cell.committee,
         direction=Remittance.Direction.CELL_TO_COMMITTEE,
         cell=cell,
         month=month,
         amount=line.amount,
         paid_on=line.posted_on,
         method=Payment.Method.BANK,
-        reference=reference,
-        note=(
-            note
-            or _("Bank statement %(file)s, line %(line)s")
-            % {"file": line.statement.file_name, "line": line.line_no}
-        )[:255],
-        recorded_by=actor if actor is not None and actor.is_authenticated else None,
+        reference=_reference(line),
+        note=note
+        or _("Bank statement %(file)s, line %(line)s")
+        % {"file": line.statement.file_name, "line": line.line_no},
     )
-    audit_record(
-        actor=actor,
-        verb=Verb.CREATE,
-        obj=remittance,
-        changes=created(remittance, REMITTANCE_AUDITED),
-    )
-    return remittance
 
 
 # --- Resolution -------------------------------------------------------------------------

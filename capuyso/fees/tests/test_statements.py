@@ -511,3 +511,12 @@ def test_resolve_to_a_member_of_another_committee_is_refused(cast, fees):
             actor=cast.clerk, line=report.unmatched[0], member=foreign, month=M3
         )
     assert "member" in caught.value.error_dict
+
+
+def test_a_bank_reference_is_not_recorded_twice_as_a_remittance(cast, fees):
+    note = vietqr.format_fee_note(fee_ref_for_cell(cast.cell), None, 2026, 3)
+    run_import(cast, csv_bytes([("02/04/2026", "210.000", note, "FT9")]))
+    # the same transaction exported again with a longer note: a new line, the same reference
+    again = run_import(cast, csv_bytes([("02/04/2026", "210.000", f"{note} CHI BO", "FT9")]))
+    assert again.unmatched[0].resolution_note == "duplicate_reference"
+    assert Remittance.objects.count() == 1
