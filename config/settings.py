@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "capuyso.notifications",
     "capuyso.documents",
     "capuyso.signing",
+    "capuyso.search",
     "capuyso.api",
     "bench",
 ]

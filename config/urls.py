@@ -16,6 +16,7 @@ urlpatterns = [
     path("archive/", include("capuyso.archive.urls")),
     path("audit/", include("capuyso.audit.urls")),
     path("jobs/", include("capuyso.jobs.urls")),
+    path("search/", include("capuyso.search.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("system-admin/", admin.site.urls),

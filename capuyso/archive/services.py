@@ -11,6 +11,7 @@ from capuyso.accounts.roles import Action
 from capuyso.archive.models import Dossier
 from capuyso.audit.services import Verb, audit_record, created
 from capuyso.core.text import fold
+from capuyso.search.index import index_object
 
 DOSSIER_FIELDS = ["file_number", "title", "year", "unit"]
 
@@ -55,6 +56,7 @@ def dossier_create(*, actor, file_number: str, title: str, year: int, unit=None)
         raise ValidationError(
             {"file_number": _("This number is already used in the file list of that year.")}
         ) from exc
+    index_object(dossier)
     audit_record(
         actor=actor, verb=Verb.CREATE, obj=dossier, changes=created(dossier, DOSSIER_FIELDS)
     )

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from capuyso.core.text import fold
+from capuyso.search.index import index_object
 
 TABLES = {"incoming": "documents_incoming_fts", "outgoing": "documents_outgoing_fts"}
 SOURCES = {"incoming": "documents_incomingdocument", "outgoing": "documents_outgoingdocument"}
@@ -47,6 +48,7 @@ def _issuer_text(kind: str, document) -> str:
 def index(kind: str, document) -> None:
     """Store the document's folded text in the search index (SQLite; PostgreSQL indexes
     the column itself)."""
+    index_object(document)  # the platform-wide search (capuyso.search)
     if not uses_fts():
         return
     with connection.cursor() as cursor:

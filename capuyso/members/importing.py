@@ -89,6 +89,7 @@ from capuyso.members.importing_sheet import ImportFileError, read_workbook
 from capuyso.members.models import ImportBatch, Member, MemberRevision
 from capuyso.members.services.file import member_update, snapshot
 from capuyso.org.models import Unit
+from capuyso.search.index import index_objects
 
 __all__ = ["ImportFileError", "import_members", "read_workbook"]
 
@@ -154,6 +155,7 @@ def execute(plan: Plan, *, actor, committee, file_name: str) -> None:
     for start in range(0, len(new_members), BATCH_SIZE):
         chunk = new_members[start : start + BATCH_SIZE]
         Member.objects.bulk_create(chunk)
+        index_objects(chunk)
         MemberRevision.objects.bulk_create(
             MemberRevision(
                 member=member,

@@ -19,6 +19,7 @@ from capuyso.audit.services import Verb, audit_record
 from capuyso.meetings.access import may_manage, may_manage_unit
 from capuyso.meetings.models import AgendaItem, Meeting
 from capuyso.org.models import Unit
+from capuyso.search.index import index_object
 
 MEETING_FIELDS = (
     "kind",
@@ -98,6 +99,7 @@ def meeting_create(
     if same is not None:  # a double submit: the meeting is already there
         return same
     meeting.save()
+    index_object(meeting)
     audit_record(actor=actor, verb=Verb.CREATE, obj=meeting)
     if add_to_calendar:
         _add_to_calendar(actor, meeting)
@@ -185,6 +187,7 @@ def meeting_update(*, actor, meeting: Meeting, version: int | None = None, **fie
     _check(locked)
     locked.version += 1
     locked.save()
+    index_object(locked)
     if {"starts_at", "ends_at", "title", "place", "mode"} & set(fields):
         from capuyso.meetings.services.calendar import calendar_sync_meeting
 
@@ -245,6 +248,7 @@ def agenda_item_add(
         presenter=presenter.strip(),
         confidential=confidential,
     )
+    index_object(locked)
     audit_record(
         actor=actor,
         verb=Verb.UPDATE,
@@ -292,6 +296,7 @@ def agenda_item_update(
     for name, value in values.items():
         setattr(locked, name, value)
     locked.save(update_fields=[*values, "updated_at"])
+    index_object(meeting)
     audit_record(
         actor=actor,
         verb=Verb.UPDATE,
@@ -367,6 +372,7 @@ def agenda_item_remove(*, actor, item: AgendaItem) -> None:
     )
     locked.delete()
     _renumber(meeting)
+    index_object(meeting)
 
 
 # --- Status: start and close -------------------------------------------------------------

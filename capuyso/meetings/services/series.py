@@ -28,6 +28,7 @@ from capuyso.audit.services import Verb, audit_record
 from capuyso.meetings.access import may_manage_unit
 from capuyso.meetings.models import Meeting, MeetingSeries
 from capuyso.org.models import Unit
+from capuyso.search.index import index_object
 
 SERIES_FIELDS = ("title", "day_of_month", "time", "place", "starts_on", "ends_on")
 LAST_SAFE_DAY = 28
@@ -271,6 +272,7 @@ def _plan(series: MeetingSeries, day: dt.date) -> Meeting:
     )
     check_meeting(meeting)
     meeting.save()
+    index_object(meeting)
     audit_record(
         actor=None,
         verb=Verb.CREATE,

@@ -24,6 +24,7 @@ from capuyso.audit.services import Verb, audit_record
 from capuyso.core.text import fold
 from capuyso.members.models import DatePrecision, Member, MemberRevision
 from capuyso.org.models import Unit
+from capuyso.search.index import index_object
 
 # Fields whose history is kept. `cell` is stored as its id and name in snapshots.
 TRACKED_FIELDS = (
@@ -265,6 +266,7 @@ def record_revision(
     note: str = "",
 ) -> MemberRevision:
     after = snapshot(member)
+    index_object(member)  # every change of a file is recorded here: the search follows it
     changes = {}
     if before is not None:
         changes = {

@@ -1,0 +1,169 @@
+"""Text for the search index and for showing hits: words, exact-diacritic keys, snippets.
+
+Three forms of the same text are kept for each indexed object:
+
+- the original (shown, highlighted);
+- the folded words (`core.text.fold`: no diacritics, đ→d, lower case), which both backends
+  index and every query is matched against;
+- the exact words (`exact_text`): lower case with their diacritics, the tone mark moved to
+  the end of the syllable, so that the old and new tone placements ("uỷ"/"ủy", "hoà"/"hòa")
+  give the same key. A query typed with diacritics puts the hits holding those exact words
+  first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from capuyso.core.text import fold
+
+# Letters and digits; "_" and punctuation separate words (as FTS5's unicode61 tokenizer does).
+WORD = re.compile(r"[^\W_]+")
+# The five Vietnamese tone marks (combining): grave, acute, tilde, hook above, dot below.
+TONE_MARKS = frozenset("\u0300\u0301\u0303\u0309\u0323")
+MAX_QUERY_WORDS = 12
+
+
+def folded_words(text: str | None) -> list[str]:
+    return WORD.findall(fold(text))
+
+
+def folded_text(text: str | None) -> str:
+    """The folded words joined by single spaces: what the index stores and matches."""
+    return " ".join(folded_words(text))
+
+
+def exact_key(word: str) -> str:
+    """One word, lower case, its tone mark after the other letters (NFD)."""
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    base = "".join(ch for ch in decomposed if ch not in TONE_MARKS)
+    tones = "".join(ch for ch in decomposed if ch in TONE_MARKS)
+    return base + tones
+
+
+def exact_words(text: str | None) -> list[str]:
+    if not text:
+        return []
+    return [exact_key(w) for w in WORD.findall(unicodedata.normalize("NFC", text))]
+
+
+def exact_text(text: str | None) -> str:
+    """The exact words between spaces (" kê\u0301 hoach\u0323 "), so that a word is found with
+    a plain substring search for " word "."""
+    words = exact_words(text)
+    return f" {' '.join(words)} " if words else ""
+
+
+def has_diacritics(word: str) -> bool:
+    return fold(word) != word.lower()
+
+
+# --- highlighting --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4096)
+def _fold_char(ch: str) -> str:
+    if ch in "đĐ":
+        return "d"
+    if unicodedata.combining(ch):
+        return ""
+    decomposed = unicodedata.normalize("NFD", ch)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def _folded_with_positions(text: str) -> tuple[str, list[int]]:
+    """The text folded character by character, and for each folded character the index of
+    the original character it comes from."""
+    chars: list[str] = []
+    positions: list[int] = []
+    for index, ch in enumerate(text):
+        folded = _fold_char(ch)
+        chars.append(folded)
+        positions.extend([index] * len(folded))
+    return "".join(chars), positions
+
+
+@lru_cache(maxsize=256)
+def _pattern(words: tuple[str, ...], prefix_last: bool) -> re.Pattern | None:
+    if not words:
+        return None
+    alternatives = []
+    for word in sorted(set(words), key=len, reverse=True):
+        is_prefix = prefix_last and word == words[-1]
+        end = "" if is_prefix else r"(?![^\W_])"
+        alternatives.append(rf"(?<![^\W_]){re.escape(word)}{end}")
+    return re.compile("|".join(alternatives))
+
+
+def _spans(text: str, words: tuple[str, ...], prefix_last: bool) -> list[tuple[int, int]]:
+    """(start, end) of the matched words in the original text."""
+    pattern = _pattern(words, prefix_last)
+    if pattern is None or not text:
+        return []
+    folded, positions = _folded_with_positions(text)
+    spans: list[tuple[int, int]] = []
+    for match in pattern.finditer(folded):
+        if match.end() == match.start():
+            continue
+        start = positions[match.start()]
+        end = positions[match.end() - 1] + 1
+        # Keep the combining marks that follow the last letter (decomposed input).
+        while end < len(text) and unicodedata.combining(text[end]):
+            end += 1
+        # Neighbouring words make one mark ("<mark>Kế hoạch</mark>").
+        if spans and (start <= spans[-1][1] or not text[spans[-1][1] : start].strip()):
+            spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
+        else:
+            spans.append((start, end))
+    return spans
+
+
+def _marked(text: str, spans: list[tuple[int, int]]) -> str:
+    parts: list[str] = []
+    last = 0
+    for start, end in spans:
+        parts.append(escape(text[last:start]))
+        parts.append(f"<mark>{escape(text[start:end])}</mark>")
+        last = end
+    parts.append(escape(text[last:]))
+    return "".join(parts)
+
+
+def highlight(text: str, words: tuple[str, ...], *, prefix_last: bool = True) -> SafeString:
+    """`text` HTML-escaped, with the words of the (folded) query marked, diacritics or not."""
+    return mark_safe(_marked(text or "", _spans(text or "", words, prefix_last)))  # noqa: S308
+
+
+def snippet(
+    text: str,
+    words: tuple[str, ...],
+    *,
+    size: int = 240,
+    prefix_last: bool = True,
+    scan: int = 20000,
+) -> SafeString:
+    """A window of about `size` characters of `text` around the first matched word (the
+    beginning when none matches), escaped, with the matched words marked."""
+    text = " ".join((text or "")[:scan].split())
+    if not text:
+        return mark_safe("")  # noqa: S308
+    spans = _spans(text, words, prefix_last)
+    start = 0
+    if spans and spans[0][0] > size // 3:
+        start = text.rfind(" ", 0, spans[0][0] - size // 4) + 1
+    end = min(len(text), start + size)
+    if end < len(text):
+        cut = text.rfind(" ", start + size // 2, end)
+        end = cut if cut > 0 else end
+    inside = [
+        (max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start
+    ]
+    body = _marked(text[start:end], inside)
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    return mark_safe(f"{prefix}{body}{suffix}")  # noqa: S308
