@@ -42,7 +42,7 @@ class NamesField(forms.CharField):
         return _names(super().to_python(value))
 
 
-def _item_choices(items) -> list[tuple[str, str]]:
+def item_choices(items) -> list[tuple[str, str]]:
     choices = [("", _("— No agenda item —"))]
     for item in items:
         label = f"{item.order}. {item.title}"
@@ -75,16 +75,16 @@ class VoteForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The quorum is not put to a vote, and elections have their own form.
         self.fields["rule_code"].choices = [
-            (rule.code, _rule_label(rule))
+            (rule.code, rule_label(rule))
             for rule in rules
             if rule.code not in ("quorum", "election")
         ]
         self.fields["rule_code"].initial = "resolution"
-        self.fields["item"].choices = _item_choices(items)
+        self.fields["item"].choices = item_choices(items)
         self.fields["method"].initial = Vote.Method.OPEN
 
 
-def _rule_label(rule) -> str:
+def rule_label(rule) -> str:
     sign = ">" if rule.strict else "≥"
     return f"{rule.label} ({sign} {rule.numerator}/{rule.denominator})"
 
@@ -107,7 +107,7 @@ class ElectionForm(forms.Form):
 
     def __init__(self, *args, items=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["item"].choices = _item_choices(items)
+        self.fields["item"].choices = item_choices(items)
 
 
 class OpenCountsForm(forms.Form):
@@ -202,6 +202,43 @@ class NamesForm(forms.Form):
 
     def bound_voters(self):
         return [self[name] for _voter, name in self.voter_fields]
+
+
+class BallotForm(forms.Form):
+    """A new secret ballot: a question with its vote type, or an election by strike-out."""
+
+    KINDS = [
+        ("question", _("A question: for, against or abstain")),
+        ("election", _("An election: strike out names")),
+    ]
+
+    question = forms.CharField(
+        label=_("Question put to the vote"),
+        max_length=255,
+        help_text=_("For example: Admit Nguyễn Văn A into the Party."),
+    )
+    kind = forms.ChoiceField(
+        label=_("Ballot"), choices=KINDS, widget=forms.RadioSelect, initial="question"
+    )
+    rule_code = forms.ChoiceField(label=_("Vote type"))
+    seats = forms.IntegerField(
+        label=_("Seats to fill (election)"), min_value=1, max_value=99, required=False
+    )
+    candidates = NamesField(
+        label=_("Candidates (election)"),
+        required=False,
+        help_text=_("One name per line, in the order of the ballot."),
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    item = forms.ChoiceField(label=_("Agenda item"), required=False)
+
+    def __init__(self, *args, rules=(), items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rule_code"].choices = [
+            (rule.code, rule_label(rule)) for rule in rules if rule.code != "quorum"
+        ]
+        self.fields["rule_code"].initial = "personnel"
+        self.fields["item"].choices = item_choices(items)
 
 
 class MinutesUploadForm(forms.Form):

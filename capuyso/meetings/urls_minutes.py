@@ -12,6 +12,11 @@ urlpatterns: list = [
     path("minutes/<uuid:code>/refresh/", views.minutes_refresh, name="minutes_refresh"),
     path("minutes/<uuid:code>/sign/", views.minutes_sign, name="minutes_sign"),
     path("minutes/<uuid:code>/correct/", views.minutes_correct, name="minutes_correct"),
+    path(
+        "minutes/<uuid:code>/withdraw-signatures/",
+        views.minutes_withdraw_signatures,
+        name="minutes_withdraw",
+    ),
     path("minutes/<uuid:code>/resolution/", views.minutes_resolution, name="minutes_resolution"),
     path("minutes/<uuid:code>/docx/", views.minutes_docx_download, name="minutes_docx"),
     path("minutes/<uuid:code>/pdf/", views.minutes_pdf_download, name="minutes_pdf"),

@@ -10,59 +10,20 @@ other action is a plain form. Protocol: docs/voting.md.
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from capuyso.core.forms import add_service_errors
 from capuyso.meetings.access import get_meeting_for_user, may_manage
-from capuyso.meetings.forms_votes import NamesField, _item_choices, _rule_label
+from capuyso.meetings.forms_votes import BallotForm
 from capuyso.meetings.models import Meeting, Vote
 from capuyso.meetings.rules import rules_in_force
 from capuyso.meetings.services import ballots as services
 from capuyso.meetings.services import votes as vote_services
-
-
-class BallotForm(forms.Form):
-    """A new secret ballot: a question with its vote type, or an election by strike-out."""
-
-    KINDS = [
-        ("question", gettext_lazy("A question: for, against or abstain")),
-        ("election", gettext_lazy("An election: strike out names")),
-    ]
-
-    question = forms.CharField(
-        label=gettext_lazy("Question put to the vote"),
-        max_length=255,
-        help_text=gettext_lazy("For example: Admit Nguyễn Văn A into the Party."),
-    )
-    kind = forms.ChoiceField(
-        label=gettext_lazy("Ballot"), choices=KINDS, widget=forms.RadioSelect, initial="question"
-    )
-    rule_code = forms.ChoiceField(label=gettext_lazy("Vote type"))
-    seats = forms.IntegerField(
-        label=gettext_lazy("Seats to fill (election)"), min_value=1, max_value=99, required=False
-    )
-    candidates = NamesField(
-        label=gettext_lazy("Candidates (election)"),
-        required=False,
-        help_text=gettext_lazy("One name per line, in the order of the ballot."),
-        widget=forms.Textarea(attrs={"rows": 5}),
-    )
-    item = forms.ChoiceField(label=gettext_lazy("Agenda item"), required=False)
-
-    def __init__(self, *args, rules=(), items=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["rule_code"].choices = [
-            (rule.code, _rule_label(rule)) for rule in rules if rule.code != "quorum"
-        ]
-        self.fields["rule_code"].initial = "personnel"
-        self.fields["item"].choices = _item_choices(items)
 
 
 def _to_ballot(vote: Vote):

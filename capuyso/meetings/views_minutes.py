@@ -109,6 +109,9 @@ def _page(request, meeting, minutes: Minutes | None, *, status: int = 200):
         "sign_roles": svc.signer_roles(user, meeting),
         "signatures": svc.signature_rows(minutes),
         "frozen": svc.is_frozen(minutes) if minutes else False,
+        "half_signed": bool(
+            minutes and minutes.status == Minutes.Status.DRAFT and svc.signatures_of(minutes)
+        ),
         "printed": minutes_docx.printed_sections(minutes.sections) if minutes else [],
         "resolutions": svc.resolution_documents(meeting) if can_manage and minutes else [],
         "simplified_pdf": minutes_docx.pdf_is_simplified(),
@@ -260,6 +263,46 @@ def minutes_correct(request, code):
         request,
         "meetings/minutes_correct.html",
         {"meeting": minutes.meeting, "minutes": minutes, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why are the signatures withdrawn?"),
+        max_length=255,
+        help_text=gettext_lazy("For example: the attendance figures are wrong."),
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+
+
+@login_required
+def minutes_withdraw_signatures(request, code):
+    """Half-signed minutes back to an editable draft (the meeting's organisers, with a
+    reason): the form, then the service."""
+    minutes = svc.get_minutes_for_user(request.user, code, manage=True)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            signing.minutes_signatures_withdraw(
+                actor=request.user, minutes=minutes, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request, _("The signatures are withdrawn: the minutes are a draft again.")
+            )
+            return _to_minutes(minutes)
+    return render(
+        request,
+        "meetings/minutes_withdraw.html",
+        {
+            "meeting": minutes.meeting,
+            "minutes": minutes,
+            "form": form,
+            "signatures": svc.signature_rows(minutes),
+        },
         status=400 if request.method == "POST" else 200,
     )
 

@@ -58,13 +58,9 @@ def _flash(request, error: ValidationError) -> None:
 # --- New votes ---------------------------------------------------------------------------
 
 
-@login_required
-def vote_new(request, code):
-    """A new open vote or paper ballot on a question, with its vote type."""
-    meeting = get_meeting_for_user(request.user, code, manage=True)
-    rules = rules_in_force(meeting.committee_id, services.meeting_day(meeting))
-    items = list(meeting.items.order_by("order", "pk"))
-    form = VoteForm(request.POST or None, rules=rules, items=items)
+def _create(request, meeting: Meeting, form, template: str, message: str, *, fields):
+    """Create the vote the valid form describes (`fields(data)` adds the method's own),
+    then go to its page; else the form again with the service's coded errors."""
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -72,16 +68,32 @@ def vote_new(request, code):
                 actor=request.user,
                 meeting=meeting,
                 question=data["question"],
-                method=data["method"],
-                rule_code=data["rule_code"],
                 item=_item(meeting, data["item"]),
+                **fields(data),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, _("The vote is ready: record the result."))
+            messages.success(request, message)
             return _to_vote(vote)
-    return render(request, "meetings/vote_new.html", {"meeting": meeting, "form": form})
+    return render(request, template, {"meeting": meeting, "form": form})
+
+
+@login_required
+def vote_new(request, code):
+    """A new open vote or paper ballot on a question, with its vote type."""
+    meeting = get_meeting_for_user(request.user, code, manage=True)
+    rules = rules_in_force(meeting.committee_id, services.meeting_day(meeting))
+    items = list(meeting.items.order_by("order", "pk"))
+    form = VoteForm(request.POST or None, rules=rules, items=items)
+    return _create(
+        request,
+        meeting,
+        form,
+        "meetings/vote_new.html",
+        _("The vote is ready: record the result."),
+        fields=lambda data: {"method": data["method"], "rule_code": data["rule_code"]},
+    )
 
 
 @login_required
@@ -90,25 +102,19 @@ def election_new(request, code):
     meeting = get_meeting_for_user(request.user, code, manage=True)
     items = list(meeting.items.order_by("order", "pk"))
     form = ElectionForm(request.POST or None, items=items)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            vote = services.vote_create(
-                actor=request.user,
-                meeting=meeting,
-                question=data["question"],
-                method=Vote.Method.ELECTION,
-                rule_code="election",
-                item=_item(meeting, data["item"]),
-                seats=data["seats"],
-                candidates=data["candidates"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The election is ready: enter the count."))
-            return _to_vote(vote)
-    return render(request, "meetings/election_new.html", {"meeting": meeting, "form": form})
+    return _create(
+        request,
+        meeting,
+        form,
+        "meetings/election_new.html",
+        _("The election is ready: enter the count."),
+        fields=lambda data: {
+            "method": Vote.Method.ELECTION,
+            "rule_code": "election",
+            "seats": data["seats"],
+            "candidates": data["candidates"],
+        },
+    )
 
 
 # --- The vote page -----------------------------------------------------------------------
@@ -183,6 +189,32 @@ def _render_with(request, vote: Vote, **forms):
     return render(request, _template(vote), _vote_context(request, vote, **forms))
 
 
+def _record(request, vote: Vote, form, form_name: str, message: str, record):
+    """Every form posted on the vote page: when valid, `record(data)` calls the service
+    and the page comes back with `message`; else (or on the service's coded refusal) the
+    vote page again with the form and its errors."""
+    if form.is_valid():
+        try:
+            record(form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, message)
+            return _to_vote(vote)
+    vote.refresh_from_db()
+    return _render_with(request, vote, **{form_name: form})
+
+
+def _figures(request, data: dict) -> dict:
+    return {
+        "invalid": data["invalid"],
+        "issued": data["issued"],
+        "collected": data["collected"],
+        "counting_committee": data["counting_committee"],
+        "close": _closing(request),
+    }
+
+
 @require_POST
 @login_required
 def vote_open(request, code):
@@ -219,24 +251,21 @@ def vote_counts(request, code):
     """For, against and abstain of an open vote; "then=close" closes it too."""
     vote = services.get_vote_for_user(request.user, code, manage=True)
     form = OpenCountsForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.open_vote_record(
-                actor=request.user,
-                vote=vote,
-                count_for=data["count_for"],
-                count_against=data["count_against"],
-                count_abstain=data["count_abstain"],
-                close=_closing(request),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The counts are recorded."))
-            return _to_vote(vote)
-    vote.refresh_from_db()
-    return _render_with(request, vote, counts_form=form)
+    return _record(
+        request,
+        vote,
+        form,
+        "counts_form",
+        _("The counts are recorded."),
+        lambda data: services.open_vote_record(
+            actor=request.user,
+            vote=vote,
+            count_for=data["count_for"],
+            count_against=data["count_against"],
+            count_abstain=data["count_abstain"],
+            close=_closing(request),
+        ),
+    )
 
 
 @login_required
@@ -281,27 +310,20 @@ def vote_paper(request, code):
     """The counting committee's figures for a paper ballot."""
     vote = services.get_vote_for_user(request.user, code, manage=True)
     form = PaperCountsForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.paper_vote_record(
-                actor=request.user,
-                vote=vote,
-                count_for=data["count_for"],
-                count_against=data["count_against"],
-                invalid=data["invalid"],
-                issued=data["issued"],
-                collected=data["collected"],
-                counting_committee=data["counting_committee"],
-                close=_closing(request),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The counting committee's figures are recorded."))
-            return _to_vote(vote)
-    vote.refresh_from_db()
-    return _render_with(request, vote, paper_form=form)
+    return _record(
+        request,
+        vote,
+        form,
+        "paper_form",
+        _("The counting committee's figures are recorded."),
+        lambda data: services.paper_vote_record(
+            actor=request.user,
+            vote=vote,
+            count_for=data["count_for"],
+            count_against=data["count_against"],
+            **_figures(request, data),
+        ),
+    )
 
 
 @require_POST
@@ -310,26 +332,19 @@ def election_count(request, code):
     """The counting committee's figures for an election: votes per candidate and ballots."""
     vote = services.get_vote_for_user(request.user, code, manage=True)
     form = ElectionCountsForm(request.POST, candidates=list(vote.candidates.all()))
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            election_services.election_record(
-                actor=request.user,
-                vote=vote,
-                candidate_votes=form.candidate_votes(),
-                invalid=data["invalid"],
-                issued=data["issued"],
-                collected=data["collected"],
-                counting_committee=data["counting_committee"],
-                close=_closing(request),
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The counting committee's figures are recorded."))
-            return _to_vote(vote)
-    vote.refresh_from_db()
-    return _render_with(request, vote, election_form=form)
+    return _record(
+        request,
+        vote,
+        form,
+        "election_form",
+        _("The counting committee's figures are recorded."),
+        lambda data: election_services.election_record(
+            actor=request.user,
+            vote=vote,
+            candidate_votes=form.candidate_votes(),
+            **_figures(request, data),
+        ),
+    )
 
 
 @require_POST
@@ -355,18 +370,16 @@ def election_next_round(request, code):
 def vote_minutes(request, code):
     vote = services.get_vote_for_user(request.user, code, manage=True)
     form = MinutesUploadForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.counting_minutes_attach(
-                actor=request.user, vote=vote, upload=form.cleaned_data["file"]
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The counting committee's minutes are attached."))
-            return _to_vote(vote)
-    vote.refresh_from_db()
-    return _render_with(request, vote, minutes_form=form)
+    return _record(
+        request,
+        vote,
+        form,
+        "minutes_form",
+        _("The counting committee's minutes are attached."),
+        lambda data: services.counting_minutes_attach(
+            actor=request.user, vote=vote, upload=data["file"]
+        ),
+    )
 
 
 @login_required

@@ -8,7 +8,8 @@ A signer without a certificate confirms on the platform; the confirmation is rec
 its time and the SHA-256 of the content, audited, and printed under their name in the filed
 PDF. The first signature freezes the content; once both have signed, the minutes are
 SIGNED and `Minutes.file` holds the filed PDF (the signed one, or the one printed with both
-confirmations).
+confirmations). Until the second signature, the meeting's organisers may withdraw the first
+(with a reason, audited): the minutes go back to an editable draft.
 
 The PDF is made and signed outside the database transaction (LibreOffice and a timestamp
 server may be slow); the transaction then checks that nothing changed meanwhile.
@@ -27,6 +28,7 @@ from capuyso.audit.services import Verb, audit_record
 from capuyso.core.text import fold
 from capuyso.documents import files as doc_files
 from capuyso.documents.models import StoredFile
+from capuyso.meetings.access import may_manage
 from capuyso.meetings.models import Meeting, Minutes
 from capuyso.meetings.services.minutes import (
     CONFIRMATION,
@@ -351,3 +353,91 @@ def minutes_sign_digitally(*, actor, minutes: Minutes, credential, secret: str) 
         doc_files.discard(written)
         raise
     return locked
+
+
+# --- Withdrawing the signatures of half-signed minutes -------------------------------------
+
+
+@transaction.atomic
+def minutes_signatures_withdraw(*, actor, minutes: Minutes, reason: str) -> Minutes:
+    """Take back the signature already given on half-signed minutes (one of the chair and
+    the secretary has signed, the other not yet), for instance when the text turns out to
+    be wrong before the second signature: the minutes go back to an editable draft.
+
+    Only the meeting's organisers may, with a reason; the withdrawn signatures are kept
+    in `sections["withdrawn"]` and the audit trail, and a partly signed PDF stays in
+    storage (named in the audit) but is no longer the minutes' file. Fully signed minutes
+    are never withdrawn: they are corrected by a new version (`minutes_correct`)."""
+    locked = _lock(minutes)
+    meeting = locked.meeting
+    if not may_manage(actor, meeting):
+        raise PermissionDenied
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise _error(_("Say why the signatures are withdrawn."), "required", "reason")
+    if len(reason) > 255:
+        raise _error(_("Keep the reason under 255 characters."), "too_long", "reason")
+    if locked.status == Minutes.Status.SIGNED:
+        raise _error(
+            _("Both have signed these minutes: make a correction instead."), "minutes_signed"
+        )
+    if Minutes.objects.filter(meeting_id=locked.meeting_id, version__gt=locked.version).exists():
+        raise _error(_("A newer version of these minutes exists."), "not_latest")
+    signed = signatures_of(locked)
+    if not signed:
+        raise _error(_("Nobody has signed these minutes yet."), "not_signed")
+    when = timezone.now()
+    sections = dict(locked.sections)
+    sections["signatures"] = {}
+    sections["withdrawn"] = [
+        *(sections.get("withdrawn") or []),
+        {
+            "signatures": signed,
+            "reason": reason,
+            "by": actor.pk,
+            "by_name": actor.full_name,
+            "at": when.isoformat(),
+        },
+    ]
+    old_file = locked.file
+    locked.sections = sections
+    locked.file = None
+    locked.lock_version += 1
+    locked.edited_by = actor
+    locked.save(update_fields=["sections", "file", "lock_version", "edited_by", "updated_at"])
+    audit_record(
+        actor=actor,
+        verb=Verb.UPDATE,
+        obj=locked,
+        committee=meeting.committee,
+        changes={
+            "signatures_withdrawn": [sorted(signed), None],
+            "reason": reason,
+            **(
+                {"file": [f"{old_file.original_name} ({old_file.sha256[:12]})", None]}
+                if old_file is not None
+                else {}
+            ),
+        },
+    )
+    _notify_withdrawn(locked, signed, reason)
+    return locked
+
+
+def _notify_withdrawn(minutes: Minutes, signed: dict, reason: str) -> None:
+    """Tell whoever had signed that their signature was withdrawn and why."""
+    from capuyso.accounts.models import User
+    from capuyso.notifications.models import Notification
+    from capuyso.notifications.services import notify
+
+    users = list(User.objects.filter(pk__in=[s.get("user") for s in signed.values()]))
+    if not users:
+        return
+    notify(
+        users=users,
+        kind=Notification.Kind.INFO,
+        title=_("Your signature on the minutes of %(meeting)s was withdrawn: %(reason)s")
+        % {"meeting": minutes.meeting.title[:100], "reason": reason[:100]},
+        url=minutes_url(minutes),
+        dedupe_key=f"minutes-withdrawn:{minutes.code}:{minutes.lock_version}",
+    )

@@ -523,14 +523,51 @@ def test_meeting_page_rights(cast, client_for):
     assert client_for(cast.secretary).get(f"/meetings/{other.code}/").status_code == 200
 
 
-def test_meeting_page_queries_are_bounded(cast, client_for, django_assert_max_num_queries):
+def _busy_meeting(cast, members: int):
+    """A meeting with 12 agenda items (3 confidential), `members` members recorded,
+    an open vote, a secret ballot and minutes."""
+    from capuyso.meetings.models import Attendance, Minutes
+    from capuyso.meetings.services import votes as vote_services
+    from capuyso.meetings.services.ballots import ballot_create
+    from capuyso.meetings.tests.factories import make_cell_members
+
     meeting = make_meeting(cast)
     for n in range(12):
-        svc.agenda_item_add(actor=cast.cell_secretary, meeting=meeting, title=f"Mục {n}")
-    client = client_for(cast.cell_secretary)
-    client.get(f"/meetings/{meeting.code}/")
-    with django_assert_max_num_queries(40):
-        assert client.get(f"/meetings/{meeting.code}/").status_code == 200
+        svc.agenda_item_add(
+            actor=cast.cell_secretary, meeting=meeting, title=f"Mục {n}", confidential=n % 4 == 0
+        )
+    statuses = ["present", "present", "present", "absent_excused", "absent_unexcused"]
+    for i, member in enumerate(make_cell_members(cast, members, prefix=f"Người {members}")):
+        Attendance.objects.create(meeting=meeting, member=member, status=statuses[i % 5])
+    vote_services.vote_create(
+        actor=cast.cell_secretary,
+        meeting=meeting,
+        question="Thông qua nghị quyết",
+        method=Vote.Method.OPEN,
+        rule_code="resolution",
+    )
+    ballot_create(actor=cast.cell_secretary, meeting=meeting, question="Nhân sự")
+    Minutes.objects.create(meeting=meeting)
+    return meeting
+
+
+# The page's budget: session, user and rights (4), the meeting, its agenda with its
+# documents (2), notifications, the committee, the invitation and answers, the attendance
+# counts and the quorum rule, the votes (and their candidates), minutes and signers.
+PAGE_QUERIES = 18
+
+
+@pytest.mark.parametrize("who", ["cell_secretary", "member", "secretary"])
+def test_meeting_page_queries_are_bounded_and_do_not_grow_with_the_roll(
+    cast, client_for, django_assert_max_num_queries, who
+):
+    small = _busy_meeting(cast, 10)
+    large = _busy_meeting(cast, 60)
+    client = client_for(getattr(cast, who))
+    for meeting in (small, large):
+        client.get(f"/meetings/{meeting.code}/")
+        with django_assert_max_num_queries(PAGE_QUERIES):
+            assert client.get(f"/meetings/{meeting.code}/").status_code == 200
 
 
 def test_nav_has_meetings_and_the_calendar_active_on_its_own_page(cast, client_for):
