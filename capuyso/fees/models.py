@@ -597,6 +597,8 @@ class BankStatement(TenantModel):
     line_count = models.PositiveIntegerField(default=0)
     matched_count = models.PositiveIntegerField(default=0)
     duplicate_count = models.PositiveIntegerField(default=0)
+    debit_count = models.PositiveIntegerField(_("debit lines skipped"), default=0)
+    skipped_count = models.PositiveIntegerField(_("other rows skipped"), default=0)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -658,6 +660,12 @@ class StatementLine(BaseModel):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolution_note = models.CharField(_("note"), max_length=255, blank=True)
+    unmatched_reason = models.CharField(
+        _("why it was not matched"),
+        max_length=40,
+        blank=True,
+        help_text=_("A code: no fee note, unknown member, closed month…"),
+    )
 
     class Meta:
         ordering = ["statement", "line_no"]

@@ -84,14 +84,13 @@ LINE_REASONS = {
 
 def line_reason(line: StatementLine) -> str:
     """The reason an UNMATCHED line was left, in words ('' when it has none)."""
-    if line.status != Status.UNMATCHED or not line.resolution_note:
+    reason = line.unmatched_reason
+    if line.status != Status.UNMATCHED or not reason:
         return ""
-    text = LINE_REASONS.get(line.resolution_note)
-    if text is None and line.resolution_note.startswith("payment:"):
-        return _("The payment was refused (%(code)s).") % {
-            "code": line.resolution_note.removeprefix("payment:")
-        }
-    return str(text or line.resolution_note)
+    text = LINE_REASONS.get(reason)
+    if text is None and reason.startswith("payment:"):
+        return _("The payment was refused (%(code)s).") % {"code": reason.removeprefix("payment:")}
+    return str(text or reason)
 
 
 # --- Access -----------------------------------------------------------------------------
@@ -262,6 +261,8 @@ def statement_import(
                 file_name=(file_name or "statement")[:255],
                 sha256=digest,
                 layout=parsed.layout.key,
+                debit_count=parsed.debit_count,
+                skipped_count=parsed.skipped_count,
                 uploaded_by=actor if actor is not None and actor.is_authenticated else None,
             )
     except IntegrityError as exc:  # the same file raced in from another request
@@ -370,8 +371,8 @@ class _Refs:
 
 def _leave(line: StatementLine, reason: str) -> None:
     line.status = Status.UNMATCHED
-    line.resolution_note = reason
-    line.save(update_fields=["status", "resolution_note", "member", "month", "updated_at"])
+    line.unmatched_reason = reason[:40]
+    line.save(update_fields=["status", "unmatched_reason", "member", "month", "updated_at"])
 
 
 def _match(*, actor, committee, line: StatementLine, refs: _Refs | None = None) -> None:
@@ -398,8 +399,8 @@ def _match(*, actor, committee, line: StatementLine, refs: _Refs | None = None) 
             return _leave(line, _error_code(exc))
         line.remittance = remittance
         line.status = Status.MATCHED
-        line.resolution_note = ""
-        line.save(update_fields=["remittance", "month", "status", "resolution_note", "updated_at"])
+        line.unmatched_reason = ""
+        line.save(update_fields=["remittance", "month", "status", "unmatched_reason", "updated_at"])
         return None
     member = refs.member(note.member_ref)
     if member is None:
@@ -415,9 +416,9 @@ def _match(*, actor, committee, line: StatementLine, refs: _Refs | None = None) 
         return _leave(line, f"payment:{_error_code(exc)}")
     line.payment = payment
     line.status = Status.MATCHED
-    line.resolution_note = ""
+    line.unmatched_reason = ""
     line.save(
-        update_fields=["payment", "member", "month", "status", "resolution_note", "updated_at"]
+        update_fields=["payment", "member", "month", "status", "unmatched_reason", "updated_at"]
     )
     return None
 
@@ -485,6 +486,7 @@ def _finish(actor, line: StatementLine, before: dict, status: str, note: str) ->
     line.resolved_by = actor if actor is not None and actor.is_authenticated else None
     line.resolved_at = timezone.now()
     line.resolution_note = note
+    line.unmatched_reason = ""
     line.save()
     audit_record(
         actor=actor, verb=Verb.UPDATE, obj=line, changes=diff(before, snapshot(line, LINE_AUDITED))

@@ -300,12 +300,15 @@ def test_import_matches_members_and_leaves_the_rest_with_reasons(cast, fees):
     report = run_import(cast, csv_bytes(rows, header=(*HEADER[:3], HEADER[3])))
     assert [x.amount for x in report.matched] == [76_543, 5_000]
     assert len(report.unmatched) == 3
+    report.statement.refresh_from_db()
+    statement = report.statement
+    assert (statement.line_count, statement.debit_count + statement.skipped_count) == (5, 1)
     by_note = {line.note: line for line in report.unmatched}
-    assert by_note["ung ho quy khuyen hoc"].resolution_note == "no_fee_note"
-    assert by_note[left_note].resolution_note == "payment:member_left"
+    assert by_note["ung ho quy khuyen hoc"].unmatched_reason == "no_fee_note"
+    assert by_note[left_note].unmatched_reason == "payment:member_left"
     assert by_note[left_note].member == left
     unknown = next(x for x in report.unmatched if x.amount == 5_000)
-    assert unknown.resolution_note == "unknown_member"  # a suggestion for the person resolving
+    assert unknown.unmatched_reason == "unknown_member"  # a suggestion for the person resolving
     assert report.debit_count == 0  # a negative credit cell is not a debit column
     payment = Payment.objects.get(member=an, month=M3)
     assert (payment.amount, payment.method, payment.reference) == (76_543, "bank", "FT26064")
@@ -392,7 +395,7 @@ def test_closed_month_is_left_unmatched(cast, fees):
     an, _binh = fees
     f.close_book(cast.cell, M3)
     report = run_import(cast, csv_bytes([("05/03/2026", "76.543", note_for(an), "FT1")]))
-    assert report.unmatched[0].resolution_note == "payment:book_closed"
+    assert report.unmatched[0].unmatched_reason == "payment:book_closed"
     assert not Payment.objects.exists()
 
 
@@ -401,7 +404,7 @@ def test_cell_mismatch_is_left_for_a_person(cast, fees):
     other_ref = fee_ref_for_cell(cast.other_cell)
     wrong = f"DP C{other_ref} M{fee_ref_for_member(an)} T032026"
     report = run_import(cast, csv_bytes([("05/03/2026", "76.543", wrong, "FT1")]))
-    assert report.unmatched[0].resolution_note == "cell_mismatch"
+    assert report.unmatched[0].unmatched_reason == "cell_mismatch"
 
 
 def test_remittance_note_records_a_remittance(cast, fees):
@@ -518,5 +521,5 @@ def test_a_bank_reference_is_not_recorded_twice_as_a_remittance(cast, fees):
     run_import(cast, csv_bytes([("02/04/2026", "210.000", note, "FT9")]))
     # the same transaction exported again with a longer note: a new line, the same reference
     again = run_import(cast, csv_bytes([("02/04/2026", "210.000", f"{note} CHI BO", "FT9")]))
-    assert again.unmatched[0].resolution_note == "duplicate_reference"
+    assert again.unmatched[0].unmatched_reason == "duplicate_reference"
     assert Remittance.objects.count() == 1
