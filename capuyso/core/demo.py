@@ -37,6 +37,7 @@ from capuyso.accounts.roles import TWO_FACTOR_ROLES, Role
 from capuyso.audit.models import AuditEvent, ChainHead
 from capuyso.audit.services import Verb, audit_record
 from capuyso.core.text import fold
+from capuyso.fees import demo as fees_demo
 from capuyso.members.models import Exemption, Member
 from capuyso.org import services as org_services
 from capuyso.org.models import AdministrativeUnit, Committee, Grouping, Unit
@@ -807,6 +808,7 @@ def seed_demo(*, seed: int = DEMO_SEED, members: int = 2500, today: dt.date | No
             title="Quản trị hệ thống",
             accounts=accounts,
         )
+        fees_demo.seed_fees(phu_cat.committee, seed=seed, today=today)
     return DemoResult(
         accounts=accounts,
         committees={
