@@ -168,9 +168,14 @@ def _reference_branch(plan: Plan, where: str, where_params: list) -> tuple[str, 
 
 
 def fts_match(plan: Plan) -> str:
-    """The FTS5 query: the filter tokens of `meta`, then every word in the title or text."""
-    parts = [f'meta : "c{plan.committee_id}"']
-    parts.append("meta : (" + " OR ".join(f'"{kind_token(k)}"' for k in plan.kinds) + ")")
+    """The FTS5 query: every word in the title or text, and the filters the user chose as
+    tokens of `meta` (a year, a unit, a type, one kind: few rows, which the full-text index
+    intersects fast). The committee and the kinds the user may see are left to the WHERE
+    clause: as tokens they would each be a list as long as the committee's index (one
+    committee per SQLite installation), costing more to intersect than to check."""
+    parts = []
+    if len(plan.kinds) == 1:
+        parts.append(f'meta : "{kind_token(plan.kinds[0])}"')
     if plan.year:
         parts.append(f'meta : "y{int(plan.year)}"')
     if plan.unit_ids is not None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from capuyso.core.text import fold
 from capuyso.search import registry
 from capuyso.search.models import SearchEntry
 from capuyso.search.registry import IndexDocument, Source
@@ -61,16 +62,19 @@ def meta_tokens(*, committee_id, kind, year=None, unit_id=None, doc_type_id=None
 
 
 def entry_for(source: Source, obj, document: IndexDocument) -> SearchEntry:
-    from capuyso.core.text import fold
+    return SearchEntry(**entry_fields(source.kind, obj.pk, obj.code, document))
 
+
+def entry_fields(kind: str, object_id: int, code, document: IndexDocument) -> dict:
+    """The index row's values for one object (`entry_for` without the model instance)."""
     body = (document.body or "")[:MAX_BODY]
     title = document.title or document.reference or ""
     searchable_title = f"{document.reference} {title}" if document.reference else title
-    return SearchEntry(
+    return dict(
         committee_id=document.committee_id,
-        kind=source.kind,
-        object_id=obj.pk,
-        code=obj.code,
+        kind=kind,
+        object_id=object_id,
+        code=code,
         title=title,
         reference=document.reference or "",
         reference_folded=fold(document.reference or "")[:120],
@@ -80,7 +84,7 @@ def entry_for(source: Source, obj, document: IndexDocument) -> SearchEntry:
         exact=exact_text(f"{searchable_title} {body}"),
         meta=meta_tokens(
             committee_id=document.committee_id,
-            kind=source.kind,
+            kind=kind,
             year=document.year,
             unit_id=document.unit_id,
             doc_type_id=document.doc_type_id,

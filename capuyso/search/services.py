@@ -35,6 +35,10 @@ from capuyso.search.text import (
 
 PER_PAGE = 20
 CANDIDATE_CAP = 1000  # text matches ranked per query (the newest ones)
+# The last word also matches as a prefix from this length on ("chuyen" → "chuyen*"); a
+# shorter one only when the words as typed find nothing ("chuyen d"): a short prefix
+# stands for many words, and ranking them all costs more than the search.
+PREFIX_FROM = 4
 MAX_QUERY_LENGTH = 200
 REFERENCE_SPACES = re.compile(r"\s*([-/])\s*")
 MIN_YEAR, MAX_YEAR = 1930, 2100
@@ -276,19 +280,24 @@ def search(
         year=year_value,
         unit_ids=unit_ids,
         doc_type_id=type_id,
+        prefix_last=len(parsed.words[-1]) >= PREFIX_FROM,
         limit=per_page + 1,
         offset=(result.number - 1) * per_page,
         cap=CANDIDATE_CAP,
     )
     rows = backends.run(plan)
+    if not rows and not plan.prefix_last and result.number == 1:
+        # Nothing for the words as typed: the last one may be unfinished ("chuyen d").
+        plan.prefix_last = True
+        rows = backends.run(plan)
     result.has_next = len(rows) > per_page and result.number < result.max_page
     access = None if isinstance(user, CommitteeViewer) else access_for(user)
     words = tuple(parsed.words)
-    result.hits = [_hit(row, words, access) for row in rows[:per_page]]
+    result.hits = [_hit(row, words, access, plan.prefix_last) for row in rows[:per_page]]
     return result
 
 
-def _hit(row: backends.Row, words: tuple[str, ...], access) -> Hit:
+def _hit(row: backends.Row, words: tuple[str, ...], access, prefix_last: bool) -> Hit:
     source = registry.source(row.kind)
     link = registry.HitLink(
         code=row.code, title=row.title, reference=row.reference, unit_path=row.unit_path
@@ -303,8 +312,8 @@ def _hit(row: backends.Row, words: tuple[str, ...], access) -> Hit:
         reference=row.reference,
         score=round(score, 4),
         url=source.url(link, access) if source else "",
-        title_html=highlight(row.title, words),
-        snippet=snippet(row.body, words),
+        title_html=highlight(row.title, words, prefix_last=prefix_last),
+        snippet=snippet(row.body, words, prefix_last=prefix_last),
         date=row.date,
         year=row.year,
         unit_name=row.unit_name,

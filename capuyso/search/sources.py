@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from capuyso.accounts.roles import Action
-from capuyso.search.registry import HitLink, IndexDocument, Source, register
+from capuyso.search.registry import HitLink, IndexDocument, Source, object_url, register
 
 
 class IncomingSource(Source):
@@ -51,7 +51,7 @@ class IncomingSource(Source):
         return incoming_for_user(user)
 
     def url(self, link: HitLink, access) -> str:
-        return reverse("documents:incoming_detail", args=[link.code])
+        return object_url("documents:incoming_detail", link.code)
 
 
 class OutgoingSource(Source):
@@ -85,7 +85,7 @@ class OutgoingSource(Source):
         return outgoing_for_user(user)
 
     def url(self, link: HitLink, access) -> str:
-        return reverse("documents:outgoing_detail", args=[link.code])
+        return object_url("documents:outgoing_detail", link.code)
 
 
 class DossierSource(Source):
@@ -109,7 +109,7 @@ class DossierSource(Source):
         return dossiers_for_user(user)
 
     def url(self, link: HitLink, access) -> str:
-        return reverse("archive:dossier", args=[link.code])
+        return object_url("archive:dossier", link.code)
 
 
 class MeetingSource(Source):
@@ -144,7 +144,7 @@ class MeetingSource(Source):
         return meetings_for_user(user)
 
     def url(self, link: HitLink, access) -> str:
-        return reverse("meetings:detail", args=[link.code])
+        return object_url("meetings:detail", link.code)
 
 
 class MemberSource(Source):
@@ -185,7 +185,7 @@ class MemberSource(Source):
             )
         )
         if may_open:
-            return reverse("members:detail", args=[link.code])
+            return object_url("members:detail", link.code)
         # Listed but not openable by this user: the members list, found by card or name.
         query = {"q": link.reference or link.title, "status": STATUS_ALL}
         return reverse("members:list") + "?" + urlencode(query)
