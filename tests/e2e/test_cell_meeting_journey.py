@@ -4,14 +4,16 @@ The cell (Chi bộ thôn Đồng Cát) has six full members; five have an accoun
 phones, the sixth has none and is away on the day.
 
 1. At the desk, the cell secretary plans the month's meeting (chair: themself, secretary of
-   the meeting: the deputy), adds an agenda item, attaches its two-page PDF and invites the
-   cell: six invitations, five notifications (the member without an account is told in
-   person).
-2. A member opens the notification on their phone and answers that they will attend.
+   the meeting: the deputy), adds an agenda item, attaches its two-page PDF, adds a
+   confidential item and invites the cell: six invitations, five notifications (the
+   member without an account is told in person).
+2. A member opens the notification on their phone and answers that they will attend; the
+   meeting page does not show them the confidential item before they are recorded present.
 3. On their phone the secretary opens the meeting and takes attendance, one tap per member:
    five present, one absent with a reason; the counts and the quorum follow each tap.
-4. The member reads the agenda document in the on-screen reader: page images only, no PDF
-   and no download; the opening is recorded.
+4. The member, now recorded present, sees the confidential item and reads the agenda
+   document in the on-screen reader: page images only, no PDF and no download; the opening
+   is recorded.
 5. The secretary records an open vote (raised cards: for, against, abstain) and closes it;
    the result shows its arithmetic.
 6. A secret ballot: the chair opens it and shows the key; the five members present vote on
@@ -74,6 +76,7 @@ PHONE = {
 TITLE = "Sinh hoạt chi bộ thường kỳ tháng 11"
 PLACE = "Nhà văn hóa thôn Đồng Cát"
 ITEM = "Nghị quyết làm đường bê tông liên xóm"
+CONFIDENTIAL_ITEM = "Nhận xét đảng viên dự bị Trần Văn An"
 DOCUMENT = "Dự thảo nghị quyết tháng 11"
 VOTERS = [
     ("Lê Thị Bích", "dv-bich"),
@@ -251,6 +254,16 @@ def test_a_whole_cell_meeting(new_context, site, cast):
     reader_url = reverse("meetings:reader", args=[document.code])
     expect(page.locator(f"#reader-panel a[href='{reader_url}']")).to_be_visible()
 
+    # A confidential item: visible only to those present (and to the organisers).
+    agenda = page.locator("#agenda")
+    agenda.locator("input[name='title']").fill(CONFIDENTIAL_ITEM)
+    agenda.locator("input[name='confidential']").check()
+    with page.expect_response(lambda r: r.request.method == "POST" and "/agenda/" in r.url):
+        agenda.locator(SUBMIT).first.click()
+    expect(page.locator("#agenda ol.agenda > li")).to_have_count(2)
+    expect(page.locator("#agenda")).to_contain_text(CONFIDENTIAL_ITEM)
+    assert AgendaItem.objects.get(meeting=meeting, order=2).confidential
+
     invitations_url = reverse("meetings:invitations", args=[meeting.code])
     desk.follow("#attendance-panel", invitations_url)
     expect(page.locator("input[name='all_members']")).to_be_checked()
@@ -263,7 +276,8 @@ def test_a_whole_cell_meeting(new_context, site, cast):
     for user in voters:
         sent = invitations.get(member=user.member)
         assert sent.user == user and sent.notified_at is not None
-        assert Notification.objects.filter(user=user, url=invitation_url).count() == 1
+        notified = Notification.objects.get(user=user, url=invitation_url)
+        assert notified.kind == Notification.Kind.MEETING_INVITATION
     told_in_person = invitations.get(member=absent)
     assert told_in_person.user is None and told_in_person.notified_at is None
     meeting.refresh_from_db()
@@ -281,6 +295,10 @@ def test_a_whole_cell_meeting(new_context, site, cast):
         answer.locator("button[name='response'][value='attending']").tap()
     expect(bich.page.locator("#invitation-answer .badge-ok")).to_be_visible()
     assert invitations.get(member=voters[0].member).response == Invitation.Response.ATTENDING
+    bich.open(detail_url)  # not recorded present yet: the confidential item stays hidden
+    expect(bich.page.locator("#agenda ol.agenda > li")).to_have_count(2)
+    expect(bich.page.locator("#agenda")).to_contain_text(ITEM)
+    expect(bich.page.locator("#agenda")).not_to_contain_text(CONFIDENTIAL_ITEM)
 
     # 3. On the secretary's phone: open the meeting and take attendance, one tap per member.
     phone = Person(new_context, site, cast.cell_secretary, PHONE, otp=next_totp_code)
@@ -340,6 +358,7 @@ def test_a_whole_cell_meeting(new_context, site, cast):
         lambda r: pdfs.append(r.url) if "pdf" in r.headers.get("content-type", "") else None,
     )
     bich.open(detail_url)
+    expect(reader.locator("#agenda")).to_contain_text(CONFIDENTIAL_ITEM)  # present now
     with reader.expect_response(lambda r: "/pages/1.png" in r.url) as first_page:
         bich.follow("#reader-panel", reader_url)
     png = first_page.value

@@ -9,8 +9,12 @@ from capuyso.core.testing import make_member, make_user
 from capuyso.meetings.access import may_view
 from capuyso.meetings.models import Invitation, Meeting
 from capuyso.meetings.services.invitations import (
+    Answers,
+    answer_counts,
+    answers,
     default_users,
     invitation_respond,
+    invitations_of,
     invitations_send,
 )
 from capuyso.meetings.tests.factories import make_cell_members, make_meeting
@@ -120,6 +124,18 @@ def test_invitee_confirms_or_declines_with_a_reason(cast):
     with pytest.raises(ValidationError) as exc:
         invitation_respond(actor=cast.member, meeting=meeting, response="absent", reason="Ốm")
     assert exc.value.error_list[0].code == "meeting_over"
+
+
+def test_the_meeting_pages_answer_counts_match_the_invitations(cast):
+    meeting = make_meeting(cast)
+    link(cast.member, make_cell_members(cast, 3)[0])
+    invitations_send(actor=cast.cell_secretary, meeting=meeting, users=[cast.standing])
+    invitation_respond(actor=cast.member, meeting=meeting, response="absent", reason="Ốm")
+    invitation_respond(actor=cast.standing, meeting=meeting, response="attending")
+    counts = answer_counts(meeting)
+    assert counts == answers(invitations_of(meeting))
+    # Three cell members (one with an account) and the standing committee member as guest.
+    assert counts == Answers(total=4, attending=1, absent=1, pending=2, without_account=2)
 
 
 def test_a_guest_invitation_lets_the_guest_see_the_meeting(cast):
