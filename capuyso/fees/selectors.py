@@ -25,8 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, Greatest, Least
 from django.http import Http404
 from django.utils import timezone
 
@@ -106,37 +106,49 @@ def _counted_months(year: int, today: dt.date | None) -> tuple[dt.date, dt.date]
 
 
 def unpaid_flags(
-    committee_id: int, member_ids, year: int, *, today: dt.date | None = None
+    committee_id: int,
+    member_ids=None,
+    year: int = 0,
+    *,
+    today: dt.date | None = None,
+    flagged_only: bool = False,
 ) -> dict[int, UnpaidFlag]:
-    """{member id: UnpaidFlag} for the members given (three queries, any number of members).
-    Only members with at least one unpaid month are in the result."""
+    """{member id: UnpaidFlag} for the members given (a list or a queryset of ids; None:
+    every member with dues in the committee): one query returns only the unpaid months,
+    another the (few) excused ones. Only members with at least one unpaid month (or, with
+    `flagged_only`, with at least the threshold) are in the result."""
     threshold = unpaid_threshold(committee_id, year, today)
     span = _counted_months(year, today)
     if span is None:
         return {}
-    if not hasattr(member_ids, "query"):  # a queryset stays a subquery
-        member_ids = list(member_ids)
-    dues = MonthlyDue.objects.filter(
-        member_id__in=member_ids, month__range=span, amount__gt=0
-    ).values_list("member_id", "month", "amount")
-    paid = {
-        (m, month): total
-        for m, month, total in Payment.objects.filter(
-            member_id__in=member_ids, month__range=span, voided_at__isnull=True
+    dues = MonthlyDue.objects.filter(month__range=span, amount__gt=0)
+    if member_ids is None:
+        dues = dues.filter(committee_id=committee_id)
+    else:
+        if not hasattr(member_ids, "query"):  # a queryset stays a subquery
+            member_ids = list(member_ids)
+        dues = dues.filter(member_id__in=member_ids)
+    paid = (
+        Payment.objects.filter(
+            member=OuterRef("member_id"), month=OuterRef("month"), voided_at__isnull=True
         )
-        .values("member_id", "month")
+        .values("member")
         .annotate(total=Sum("amount"))
-        .values_list("member_id", "month", "total")
-    }
-    excused = set(
-        UnpaidExcuse.objects.filter(member_id__in=member_ids, month__range=span).values_list(
-            "member_id", "month"
-        )
+        .values("total")
     )
+    unpaid = dues.annotate(paid=Coalesce(Subquery(paid), 0)).filter(paid__lt=F("amount"))
+    excuses = UnpaidExcuse.objects.filter(month__range=span)
+    if member_ids is None:
+        excuses = excuses.filter(committee_id=committee_id)
+    else:
+        excuses = excuses.filter(member_id__in=member_ids)
+    excused = set(excuses.values_list("member_id", "month"))  # few: checked here
     months: dict[int, list[dt.date]] = defaultdict(list)
-    for member_id, month, amount in dues:
-        if paid.get((member_id, month), 0) < amount and (member_id, month) not in excused:
+    for member_id, month in unpaid.order_by().values_list("member_id", "month"):
+        if (member_id, month) not in excused:
             months[member_id].append(month)
+    if flagged_only:
+        months = {m: found for m, found in months.items() if len(found) >= threshold}
     return {
         member_id: UnpaidFlag(year, sorted(found), threshold) for member_id, found in months.items()
     }
@@ -338,11 +350,11 @@ def cell_month(cell: Unit, month: dt.date, *, today: dt.date | None = None) -> C
     """Every member who owes the month in the cell (or has a due there), with the due and
     its inputs, what was paid for the month, the payments of the cell's book of the month,
     unpaid-months flags of the year and the live totals of the book."""
-    from capuyso.fees.services.books import book_totals
+    from capuyso.fees.services.books import retention_for, totals_from
 
     today = today or timezone.localdate()
     month = calc.month_start(month)
-    owing = {pk for pk, _cell, _admitted in owing_members(cell.committee_id, month, [cell])}
+    owing = {row[0] for row in owing_members(cell.committee_id, month, [cell])}
     dues = {
         d.member_id: explained(d)
         for d in MonthlyDue.objects.filter(cell=cell, month=month).select_related("group")
@@ -364,7 +376,23 @@ def cell_month(cell: Unit, month: dt.date, *, today: dt.date | None = None) -> C
     }
     book_payments = list(
         Payment.objects.filter(cell=cell, book_month=month)
-        .select_related("member", "recorded_by")
+        .select_related("member")
+        .only(
+            "code",
+            "member_id",
+            "member__code",
+            "member__full_name",
+            "cell_id",
+            "month",
+            "book_month",
+            "amount",
+            "extra_amount",
+            "method",
+            "paid_on",
+            "reference",
+            "voided_at",
+            "void_reason",
+        )
         .order_by("-id")
     )
     excuses = {e.member_id: e for e in UnpaidExcuse.objects.filter(member_id__in=ids, month=month)}
@@ -390,7 +418,14 @@ def cell_month(cell: Unit, month: dt.date, *, today: dt.date | None = None) -> C
     if book is not None and book.status == CellMonthBook.Status.CLOSED:
         totals = {name: getattr(book, name) for name in book_totals_fields()}
     else:
-        totals = book_totals(cell, month)
+        totals = totals_from(
+            dues={m: d.amount for m, d in dues.items()},
+            paid={m: total for m, (total, _extra) in paid.items()},
+            money=[
+                (p.method, p.amount, p.extra_amount) for p in book_payments if p.voided_at is None
+            ],
+            rule=retention_for(cell.committee_id, month),
+        )
         totals.pop("retention_rule")
     return CellMonth(cell, month, book, rows, book_payments, totals)
 
@@ -420,19 +455,17 @@ class CellFigures:
     name: str = ""
     code: str = ""
     due: int = 0
-    paid: int = 0  # paid for the month(s), against dues
+    paid: int = 0  # month: paid for the month; year: collected against dues (no extras)
+    missing: int = 0  # month: dues its members did not pay; year: due less paid, if above
     collected: int = 0  # money in the book(s): amount + extra
     online: int = 0
+    extra: int = 0
     to_remit: int = 0
     remitted: int = 0
     members: int = 0
     no_basis: int = 0
     status: str = ""  # the month's book: open, closed, "" (no book yet)
     year: CellFigures | None = None  # the same cell's year to date (month figures only)
-
-    @property
-    def missing(self) -> int:
-        return max(self.due - self.paid, 0)
 
     @property
     def online_percent(self) -> float | None:
@@ -448,7 +481,6 @@ class Summary:
     month: dt.date
     first: dt.date
     cells: list[CellFigures]
-    year_cells: dict[int, CellFigures]
     total: CellFigures
     year_total: CellFigures
     committee_keeps_bp: int | None
@@ -474,10 +506,37 @@ def _retention_by_month(committee_id: int, months: list[dt.date]) -> dict[dt.dat
     return found
 
 
+SUMMED = (
+    "due",
+    "paid",
+    "missing",
+    "collected",
+    "online",
+    "extra",
+    "to_remit",
+    "remitted",
+    "members",
+    "no_basis",
+)
+
+
+def _total(items) -> CellFigures:
+    total = CellFigures(0)
+    for item in items:
+        for name in SUMMED:
+            setattr(total, name, getattr(total, name) + getattr(item, name))
+    return total
+
+
 def committee_summary(committee, month: dt.date) -> Summary:
-    """Per cell, for `month` and for the year to date: due, paid, collected, online,
-    to remit, remitted, missing and the month's book status; the committee's totals and
-    its own share. A handful of GROUP BY queries whatever the number of cells."""
+    """Per cell, for `month` and for the year to date: due, paid, missing, collected,
+    online, to remit, remitted and the month's book status; the committee's totals and its
+    own share. A closed book gives its frozen totals; only months some cell has not closed
+    are aggregated from the dues and payments, so the year costs little more than a month.
+
+    The month's `missing` sums, member by member, the dues not paid for the month (one
+    member paying ahead does not hide another's debt). The year's compares the dues with
+    what the books collected against dues."""
     month = calc.month_start(month)
     first = dt.date(month.year, 1, 1)
     months = [calc.add_months(first, i) for i in range(month.month)]
@@ -496,54 +555,114 @@ def committee_summary(committee, month: dt.date) -> Summary:
             store[cell_id] = CellFigures(cell_id)
         return store[cell_id]
 
-    in_month = Q(month=month)
+    # Per (cell, month): the closed books' figures, or the live ones below.
+    per: dict[tuple[int, dt.date], dict] = {}
+    statuses: dict[tuple[int, dt.date], str] = {}
+    for row in CellMonthBook.objects.filter(
+        committee_id=committee_id, month__range=(first, month)
+    ).values(
+        "cell_id",
+        "month",
+        "status",
+        "due_total",
+        "collected_total",
+        "collected_portal",
+        "collected_bank",
+        "extra_total",
+        "to_remit",
+    ):
+        key = (row["cell_id"], row["month"])
+        statuses[key] = row["status"]
+        if row["status"] == CellMonthBook.Status.CLOSED:
+            per[key] = {
+                "due": row["due_total"],
+                "collected": row["collected_total"],
+                "online": row["collected_portal"] + row["collected_bank"],
+                "extra": row["extra_total"],
+                "to_remit": row["to_remit"],
+            }
+    live = [m for m in months if any((cell_id, m) not in per for cell_id in cells)]
+    live_keys = set()
+
+    def live_entry(cell_id, each):
+        key = (cell_id, each)
+        if key in per and key not in live_keys:
+            return None  # frozen in a closed book
+        live_keys.add(key)
+        return per.setdefault(key, {"due": 0, "collected": 0, "online": 0, "extra": 0})
+
+    # The month itself: member by member, what was paid for it.
+    paid_for_month = (
+        Payment.objects.filter(member=OuterRef("member_id"), month=month, voided_at__isnull=True)
+        .values("member")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    paid = Coalesce(Subquery(paid_for_month), 0)
     for row in (
-        MonthlyDue.objects.filter(committee_id=committee_id, month__range=(first, month))
+        MonthlyDue.objects.filter(committee_id=committee_id, month=month)
+        .annotate(paid=paid)
         .values("cell_id")
         .annotate(
-            due_m=Coalesce(Sum("amount", filter=in_month), 0),
-            due_y=Sum("amount"),
-            members_m=Count("id", filter=in_month),
-            no_basis_m=Count("id", filter=in_month & Q(basis_missing=True)),
+            due=Sum("amount"),
+            members=Count("id"),
+            no_basis=Count("id", filter=Q(basis_missing=True)),
+            paid_total=Sum(Least(F("paid"), F("amount"))),
+            missing=Sum(Greatest(F("amount") - F("paid"), 0)),
         )
         .order_by()
     ):
-        m, y = figures(this, row["cell_id"]), figures(year, row["cell_id"])
-        m.due, y.due = row["due_m"], row["due_y"]
-        m.members, m.no_basis = row["members_m"], row["no_basis_m"]
-
-    money = F("amount") + F("extra_amount")
-    online = Q(method__in=("portal", "bank"))
-    collected_by_book: dict[tuple[int, dt.date], int] = {}
-    for row in (
-        Payment.objects.filter(
-            committee_id=committee_id,
-            voided_at__isnull=True,
-            book_month__range=(first, month),
-        )
-        .values("cell_id", "book_month")
-        .annotate(collected=Sum(money), online=Coalesce(Sum(money, filter=online), 0))
-        .order_by()
-    ):
-        cell_id, book_month = row["cell_id"], row["book_month"]
-        collected_by_book[(cell_id, book_month)] = row["collected"]
+        m = figures(this, row["cell_id"])
+        m.members, m.no_basis = row["members"], row["no_basis"]
+        m.paid, m.missing = row["paid_total"] or 0, row["missing"] or 0
+        entry = live_entry(row["cell_id"], month)
+        if entry is not None:
+            entry["due"] = row["due"]
+    others = [m for m in live if m != month]
+    if others:
+        for cell_id, each, due in (
+            MonthlyDue.objects.filter(committee_id=committee_id, month__in=others)
+            .values("cell_id", "month")
+            .annotate(due=Sum("amount"))
+            .order_by()
+            .values_list("cell_id", "month", "due")
+        ):
+            entry = live_entry(cell_id, each)
+            if entry is not None:
+                entry["due"] = due
+    if live:
+        money = F("amount") + F("extra_amount")
+        for row in (
+            Payment.objects.filter(
+                committee_id=committee_id, voided_at__isnull=True, book_month__in=live
+            )
+            .values("cell_id", "book_month")
+            .annotate(
+                collected=Sum(money),
+                online=Coalesce(Sum(money, filter=Q(method__in=("portal", "bank"))), 0),
+                extra=Sum("extra_amount"),
+            )
+            .order_by()
+        ):
+            entry = live_entry(row["cell_id"], row["book_month"])
+            if entry is not None:
+                entry.update(collected=row["collected"], online=row["online"], extra=row["extra"])
+    retention = _retention_by_month(committee_id, months)
+    for (cell_id, each), entry in per.items():
+        if "to_remit" not in entry:
+            rule = retention.get(each)
+            collected = entry["collected"]
+            entry["to_remit"] = collected - share_of(collected, rule.cell_keeps_bp) if rule else 0
         y = figures(year, cell_id)
-        y.collected += row["collected"]
-        y.online += row["online"]
-        if book_month == month:
+        for name in ("due", "collected", "online", "extra", "to_remit"):
+            setattr(y, name, getattr(y, name) + entry[name])
+        if each == month:
             m = figures(this, cell_id)
-            m.collected, m.online = row["collected"], row["online"]
-
-    for row in (
-        Payment.objects.filter(
-            committee_id=committee_id, voided_at__isnull=True, month__range=(first, month)
-        )
-        .values("cell_id")
-        .annotate(paid_m=Coalesce(Sum("amount", filter=in_month), 0), paid_y=Sum("amount"))
-        .order_by()
-    ):
-        figures(this, row["cell_id"]).paid = row["paid_m"]
-        figures(year, row["cell_id"]).paid = row["paid_y"]
+            for name in ("due", "collected", "online", "extra", "to_remit"):
+                setattr(m, name, entry[name])
+    for y in year.values():
+        y.paid = y.collected - y.extra
+        y.missing = max(y.due - y.paid, 0)
 
     upward: dict[dt.date, int] = defaultdict(int)
     for direction, cell_id, each, total in (
@@ -562,31 +681,11 @@ def committee_summary(committee, month: dt.date) -> Summary:
         if each == month:
             figures(this, cell_id).remitted += total
 
-    books = {
-        (cell_id, book_month): (status, to_remit)
-        for cell_id, book_month, status, to_remit in CellMonthBook.objects.filter(
-            committee_id=committee_id, month__range=(first, month)
-        ).values_list("cell_id", "month", "status", "to_remit")
-    }
-    retention = _retention_by_month(committee_id, months)
     closed_count = 0
-    for (cell_id, book_month), (status, _to_remit) in books.items():
-        if book_month == month:
+    for (cell_id, each), status in statuses.items():
+        if each == month:
             figures(this, cell_id).status = status
             closed_count += status == CellMonthBook.Status.CLOSED
-    for cell_id in set(this) | set(year):
-        for each in months:
-            status, stored = books.get((cell_id, each), ("", 0))
-            if status == CellMonthBook.Status.CLOSED:
-                to_remit = stored
-            else:
-                collected = collected_by_book.get((cell_id, each), 0)
-                rule = retention.get(each)
-                to_remit = collected - share_of(collected, rule.cell_keeps_bp) if rule else 0
-            figures(year, cell_id).to_remit += to_remit
-            if each == month:
-                figures(this, cell_id).to_remit = to_remit
-
     for cell_id in set(year) - set(this):  # a cell with earlier figures only
         this[cell_id] = CellFigures(cell_id)
     for store in (this, year):
@@ -596,23 +695,7 @@ def committee_summary(committee, month: dt.date) -> Summary:
     for item in ordered:
         item.year = year.get(item.cell_id) or CellFigures(item.cell_id, item.name, item.code)
 
-    def total_of(items) -> CellFigures:
-        total = CellFigures(0)
-        for item in items:
-            for name in (
-                "due",
-                "paid",
-                "collected",
-                "online",
-                "to_remit",
-                "remitted",
-                "members",
-                "no_basis",
-            ):
-                setattr(total, name, getattr(total, name) + getattr(item, name))
-        return total
-
-    month_total = total_of(ordered)
+    month_total = _total(ordered)
     rule = retention.get(month)
     keeps_bp = rule.committee_keeps_bp if rule is not None else None
     keeps = share_of(month_total.remitted, keeps_bp) if keeps_bp is not None else 0
@@ -620,9 +703,8 @@ def committee_summary(committee, month: dt.date) -> Summary:
         month=month,
         first=first,
         cells=ordered,
-        year_cells=year,
         total=month_total,
-        year_total=total_of(year.values()),
+        year_total=_total(year.values()),
         committee_keeps_bp=keeps_bp,
         committee_keeps=keeps,
         to_remit_upward=month_total.remitted - keeps if keeps_bp is not None else 0,
@@ -690,10 +772,22 @@ class UnpaidRow:
     flag: UnpaidFlag
 
 
-def unpaid_members(committee_id: int, cells, year: int, *, today=None) -> list[UnpaidRow]:
-    """Members of `cells` with unpaid months in `year`, the most months first."""
-    members = Member.objects.filter(committee_id=committee_id, cell__in=list(cells))
-    flags = unpaid_flags(committee_id, members.values("pk"), year, today=today)
+def unpaid_members(
+    committee_id: int,
+    cells,
+    year: int,
+    *,
+    today=None,
+    flagged_only: bool = True,
+    whole_committee: bool = False,
+) -> list[UnpaidRow]:
+    """Members of `cells` (or of the whole committee) with unpaid months in `year`, the most
+    months first; with `flagged_only`, only those at the threshold."""
+    if whole_committee:
+        ids = None
+    else:
+        ids = Member.objects.filter(committee_id=committee_id, cell__in=list(cells)).values("pk")
+    flags = unpaid_flags(committee_id, ids, year, today=today, flagged_only=flagged_only)
     found = {
         m.pk: m
         for m in Member.objects.filter(pk__in=list(flags))

@@ -35,6 +35,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from capuyso.core.forms import add_service_errors
+from capuyso.core.pagination import CappedPaginator
 from capuyso.core.text import format_vnd
 from capuyso.fees import calc, selectors
 from capuyso.fees.access import (
@@ -614,6 +615,7 @@ def committee(request):
         "previous_month": calc.add_months(month, -1),
         "next_month": calc.add_months(month, 1),
         "may_manage": may_manage_committee(request.user),
+        "year_view": request.GET.get("view") == "year",
     }
     template = "fees/committee.html#summary" if request.htmx else "fees/committee.html"
     return render(request, template, context)
@@ -721,16 +723,26 @@ def unpaid(request):
     cell = None
     if request.GET.get("cell"):
         cell = get_cell_for_user(user, request.GET["cell"])
-    scope = [cell] if cell is not None else cells
-    rows = selectors.unpaid_members(committee.pk, scope, year, today=today)
+    flagged_only = request.GET.get("all") != "1"
+    rows = selectors.unpaid_members(
+        committee.pk,
+        [cell] if cell is not None else cells,
+        year,
+        today=today,
+        flagged_only=flagged_only,
+        whole_committee=cell is None and may_view_committee(user),
+    )
+    page = CappedPaginator(rows, 200).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
     context = {
         "year": year,
         "years": list(range(today.year, today.year - 5, -1)),
         "cells": cells,
         "cell": cell,
-        "rows": rows,
-        "flagged_only": request.GET.get("all") != "1",
+        "rows": page.object_list,
+        "page": page,
+        "query_string": params.urlencode(),
+        "flagged_only": flagged_only,
     }
-    if context["flagged_only"]:
-        context["rows"] = [r for r in rows if r.flag.flagged]
     return render(request, "fees/unpaid.html", context)

@@ -16,6 +16,7 @@ from django.db import connections
 from bench import (
     ballots,
     documents,
+    fees_pages,
     meetings,
     members,
     members_badges,
@@ -62,6 +63,8 @@ class Command(BaseCommand):
         for line in members_badges.measure(dataset, only=only, n=n):
             self._emit(line)
         for line in meetings.measure(dataset, only=only, n=n):
+            self._emit(line)
+        for line in fees_pages.measure(dataset, only=only, n=n):
             self._emit(line)
         for line in signing.measure(dataset, only=only, n=n):  # opt-in: --only signing
             self._emit(line)

@@ -17,8 +17,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -138,49 +137,60 @@ def require_manage(actor, cell: Unit) -> None:
 # --- Totals ---------------------------------------------------------------------------------
 
 
+def totals_from(
+    *, dues: dict[int, int], paid: dict[int, int], money: list[tuple[str, int, int]], rule
+) -> dict:
+    """The book's figures from the month's dues ({member: amount}), what each member paid
+    for the month ({member: amount}), the book's non-voided payments ([(method, amount,
+    extra)]) and the retention rule in force (or None)."""
+    collected = {"cash": 0, "portal": 0, "bank": 0}
+    extra = 0
+    for method, amount, extra_amount in money:
+        collected[method] += amount + extra_amount
+        extra += extra_amount
+    total = sum(collected.values())
+    keeps_bp = rule.cell_keeps_bp if rule is not None else None
+    retained = share_of(total, keeps_bp) if keeps_bp is not None else 0
+    return {
+        "members_count": len(dues),
+        "paying_count": sum(1 for amount in dues.values() if amount > 0),
+        "paid_count": sum(
+            1 for member, amount in dues.items() if amount > 0 and paid.get(member, 0) >= amount
+        ),
+        "due_total": sum(dues.values()),
+        "collected_cash": collected["cash"],
+        "collected_portal": collected["portal"],
+        "collected_bank": collected["bank"],
+        "extra_total": extra,
+        "collected_total": total,
+        "cell_keeps_bp": keeps_bp,
+        "retained": retained,
+        "to_remit": total - retained if keeps_bp is not None else 0,
+        "retention_rule": rule,
+    }
+
+
 def book_totals(cell: Unit, month: dt.date) -> dict:
     """The figures of the book of `month` as they stand, with the retention rule in force:
     what closing would freeze."""
     month = month_of(month)
-    dues = MonthlyDue.objects.filter(cell=cell, month=month)
-    due = dues.aggregate(
-        members_count=Count("id"),
-        paying_count=Count("id", filter=Q(amount__gt=0)),
-        due_total=Coalesce(Sum("amount"), 0),
+    dues = dict(
+        MonthlyDue.objects.filter(cell=cell, month=month).values_list("member_id", "amount")
     )
-    owing = dict(dues.filter(amount__gt=0).values_list("member_id", "amount"))
     paid = dict(
-        Payment.objects.filter(month=month, voided_at__isnull=True, member_id__in=list(owing))
+        Payment.objects.filter(month=month, voided_at__isnull=True, member_id__in=list(dues))
         .values("member")
         .annotate(total=Sum("amount"))
         .values_list("member", "total")
     )
-    paid_count = sum(1 for member_id, amount in owing.items() if paid.get(member_id, 0) >= amount)
-    money = Payment.objects.filter(cell=cell, book_month=month, voided_at__isnull=True).aggregate(
-        cash=Coalesce(Sum(F("amount") + F("extra_amount"), filter=Q(method="cash")), 0),
-        portal=Coalesce(Sum(F("amount") + F("extra_amount"), filter=Q(method="portal")), 0),
-        bank=Coalesce(Sum(F("amount") + F("extra_amount"), filter=Q(method="bank")), 0),
-        extra=Coalesce(Sum("extra_amount"), 0),
+    money = list(
+        Payment.objects.filter(cell=cell, book_month=month, voided_at__isnull=True).values_list(
+            "method", "amount", "extra_amount"
+        )
     )
-    collected = money["cash"] + money["portal"] + money["bank"]
-    rule = retention_for(cell.committee_id, month)
-    keeps_bp = rule.cell_keeps_bp if rule is not None else None
-    retained = share_of(collected, keeps_bp) if keeps_bp is not None else 0
-    return {
-        "members_count": due["members_count"],
-        "paying_count": due["paying_count"],
-        "paid_count": paid_count,
-        "due_total": due["due_total"],
-        "collected_cash": money["cash"],
-        "collected_portal": money["portal"],
-        "collected_bank": money["bank"],
-        "extra_total": money["extra"],
-        "collected_total": collected,
-        "cell_keeps_bp": keeps_bp,
-        "retained": retained,
-        "to_remit": collected - retained if keeps_bp is not None else 0,
-        "retention_rule": rule,
-    }
+    return totals_from(
+        dues=dues, paid=paid, money=money, rule=retention_for(cell.committee_id, month)
+    )
 
 
 # --- Closing and reopening --------------------------------------------------------------------

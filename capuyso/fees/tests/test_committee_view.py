@@ -108,6 +108,10 @@ def test_the_page_for_the_office_and_readers(cast, client_for, march):
     assert reverse("fees:cell_month", args=[cast.cell.code, "2026-03"]) in html
     assert "106.000 đ" in html and "74.200 đ" in html
     assert "5,7 %" in html or "5.7 %" in html
+    year = client_for(cast.clerk).get(
+        reverse("fees:committee"), {"month": "2026-04", "view": "year"}
+    )
+    assert year.context["year_view"] and "110.000 đ" in year.content.decode()
     partial = client_for(cast.inspector).get(
         reverse("fees:committee"), {"month": "2026-03"}, HTTP_HX_REQUEST="true"
     )
