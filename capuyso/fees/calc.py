@@ -19,8 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 HALF_UP = "half_up"
 DOWN = "down"
@@ -164,8 +163,10 @@ def apply_relief(gross: int, percent: int, unit: int = 1, mode: str = HALF_UP) -
 # --- One member's due -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class DueFigures:
+class DueFigures(NamedTuple):
+    """The due of one member for one month, with its inputs (a tuple: the bulk computation
+    makes 400,000 of them)."""
+
     group_id: int | None
     rule_id: int | None
     basis_amount: int | None
