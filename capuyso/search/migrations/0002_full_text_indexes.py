@@ -6,6 +6,10 @@ once), kept in step by triggers on every insert, update and delete.
 PostgreSQL: a generated tsvector column over the folded title (weight A) and text (weight B),
 config `simple` (no stemming or stop words: the words are already folded in Python), with a
 GIN index.
+
+Beware: on SQLite, Django alters a table by rebuilding it, which drops its triggers. A later
+migration that alters search_entry must create the three triggers again (the statements
+are here) and rebuild the FTS table ('rebuild').
 """
 
 from django.db import migrations
