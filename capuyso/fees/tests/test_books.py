@@ -17,6 +17,7 @@ from capuyso.fees.tests import factories as f
 
 MAR, APR = dt.date(2026, 3, 1), dt.date(2026, 4, 1)
 Method = Payment.Method
+OPEN, CLOSED = CellMonthBook.Status.OPEN, CellMonthBook.Status.CLOSED
 
 
 def pay(cast, member, amount, method=Method.CASH, *, month=MAR, extra=0, day=8, **kw):
@@ -61,7 +62,7 @@ def test_closing_freezes_the_totals_and_the_share_kept_half_up(cast, march):
     # 30 % of 173,888 = 52,166.4 → 52,166 kept, 121,722 to remit
     assert (book.cell_keeps_bp, book.retained, book.to_remit) == (3000, 52_166, 121_722)
     event = AuditEvent.objects.filter(object_type="fees.cellmonthbook").latest("seq")
-    assert event.changes["status"] == ["Open", "Closed"]
+    assert event.changes["status"] == [str(OPEN.label), str(CLOSED.label)]
     assert event.changes["to_remit"] == [0, 121_722]
 
 
@@ -138,7 +139,7 @@ def test_reopening_needs_a_reason_and_is_audited(cast, march):
     )
     assert (book.status, book.reopened_count) == ("open", 1)
     event = AuditEvent.objects.filter(object_type="fees.cellmonthbook").latest("seq")
-    assert event.changes["status"] == ["Closed", "Open"]
+    assert event.changes["status"] == [str(CLOSED.label), str(OPEN.label)]
     assert event.changes["reopen_reason"] == ["", "Bổ sung khoản nộp của đồng chí An"]
     pay(cast, an, 10_000, day=9)
     with pytest.raises(ValidationError) as caught:  # reopening an open book
