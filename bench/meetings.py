@@ -22,8 +22,10 @@ Lines (every name starts with `meetings.`):
 
 - meetings.data: what was added, and in how many seconds;
 - meetings.calendar.{leader,member}: this week's calendar page (target 100 ms);
-- meetings.detail.{cell_secretary,leader}: the page of the cell secretary's cell's last
-  held regular meeting, with its agenda, attendance and every panel (target 100 ms);
+- meetings.detail.{cell_secretary,leader,member}: the page of the cell secretary's cell's
+  last held regular meeting, with its agenda, attendance and every panel (target 100 ms):
+  the organisers see the answers and counts, the member (of the same cell, not on its
+  roll) the counts and no confidential item;
 - meetings.list.{cell_secretary,leader}: the meeting list (no target);
 - meetings.missing.leader: cells without a held regular meeting last month (no target);
 - meetings.calendar.ics.member: the iCalendar file of the next 4 weeks (no target);
@@ -68,6 +70,7 @@ NAMES = (
     "meetings.calendar.member",
     "meetings.detail.cell_secretary",
     "meetings.detail.leader",
+    "meetings.detail.member",
     "meetings.list.cell_secretary",
     "meetings.list.leader",
     "meetings.missing.leader",
@@ -157,6 +160,7 @@ def _pages(picks: dict, users: dict, wanted: list[str], n: int, log) -> Iterator
         ("meetings.calendar.member", "member", calendar, week, TARGET_MS),
         ("meetings.detail.cell_secretary", "cell_secretary", detail, {}, TARGET_MS),
         ("meetings.detail.leader", "leader", detail, {}, TARGET_MS),
+        ("meetings.detail.member", "member", detail, {}, TARGET_MS),
         ("meetings.list.cell_secretary", "cell_secretary", reverse("meetings:list"), {}, None),
         ("meetings.list.leader", "leader", reverse("meetings:list"), {}, None),
         (

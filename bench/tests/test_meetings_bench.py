@@ -14,6 +14,7 @@ TIMED = {
     "meetings.calendar.member",
     "meetings.detail.cell_secretary",
     "meetings.detail.leader",
+    "meetings.detail.member",
     "meetings.list.cell_secretary",
     "meetings.list.leader",
     "meetings.missing.leader",
@@ -24,6 +25,7 @@ WITH_TARGET = {
     "meetings.calendar.member",
     "meetings.detail.cell_secretary",
     "meetings.detail.leader",
+    "meetings.detail.member",
 }
 
 

@@ -255,11 +255,11 @@ def test_a_whole_cell_meeting(new_context, site, cast):
     expect(page.locator(f"#reader-panel a[href='{reader_url}']")).to_be_visible()
 
     # A confidential item: visible only to those present (and to the organisers).
-    agenda = page.locator("#agenda")
-    agenda.locator("input[name='title']").fill(CONFIDENTIAL_ITEM)
-    agenda.locator("input[name='confidential']").check()
+    add_item = desk.form(reverse("meetings:agenda_add", args=[meeting.code]))
+    add_item.locator("input[name='title']").fill(CONFIDENTIAL_ITEM)
+    add_item.locator("input[name='confidential']").check()
     with page.expect_response(lambda r: r.request.method == "POST" and "/agenda/" in r.url):
-        agenda.locator(SUBMIT).first.click()
+        add_item.locator(SUBMIT).first.click()
     expect(page.locator("#agenda ol.agenda > li")).to_have_count(2)
     expect(page.locator("#agenda")).to_contain_text(CONFIDENTIAL_ITEM)
     assert AgendaItem.objects.get(meeting=meeting, order=2).confidential
