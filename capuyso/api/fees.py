@@ -245,12 +245,19 @@ class CellMonthOut(Schema):
 
 class FiguresOut(Schema):
     due: int
-    paid: int = Field(description="Paid for the month(s), against dues.")
+    paid: int = Field(
+        description="For a month: paid for it against dues, member by member (at most each "
+        "due). For the year: collected against dues (voluntary extras left out)."
+    )
+    missing: int = Field(
+        description="For a month: the dues its members did not pay, member by member. For "
+        "the year: due − paid, at least 0."
+    )
     collected: int = Field(description="Money written in the book(s): amount + extra.")
     online: int = Field(description="Of it, through the portal or the bank.")
     online_percent: float | None = Field(description="Online share of collected, one decimal.")
-    missing: int = Field(description="due − paid, at least 0.")
-    to_remit: int
+    extra: int = Field(description="Voluntary extras in the money collected.")
+    to_remit: int = Field(description="Collected less the cell's share (frozen once closed).")
     remitted: int
     remit_missing: int
     members: int
@@ -486,6 +493,7 @@ def _figures(item: selectors.CellFigures) -> dict:
             "online",
             "online_percent",
             "missing",
+            "extra",
             "to_remit",
             "remitted",
             "remit_missing",
@@ -508,7 +516,7 @@ def committee_summary(request, query: Query[MonthQuery]):
                 **_figures(item),
                 "cell": {"code": item.code, "name": item.name} if item.code else None,
                 "book_status": item.status or None,
-                "year": _figures(summary.year_cells.get(item.cell_id, selectors.CellFigures(0))),
+                "year": _figures(item.year or selectors.CellFigures(item.cell_id)),
             }
             for item in summary.cells
         ],

@@ -24,8 +24,8 @@ current month:
 
 Rows are bulk-inserted from one seeded random stream (deterministic, about a second for
 2,500 members and nine months); one audit event says what was generated. Book totals are
-worked out from the generated rows exactly as `services.books.book_totals` does (the tests
-compare them).
+worked out from the generated rows by `services.books.totals_from`, as closing does (the
+tests compare them with `book_totals`).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ from capuyso.fees.models import (
     Payment,
     Remittance,
 )
-from capuyso.fees.services.books import retention_for, share_of
+from capuyso.fees.services.books import retention_for, share_of, totals_from
 from capuyso.fees.services.dues import dues_compute
 from capuyso.members.models import Member
 from capuyso.org.models import Committee, Unit
@@ -396,7 +396,7 @@ class _Payments:
         self.refs = refs
         self.rows: list[tuple] = []
         self.paid = defaultdict(int)  # (member, month) -> amount
-        self.books = defaultdict(lambda: defaultdict(int))  # (cell, book month) -> figures
+        self.money = defaultdict(list)  # (cell, book month) -> [(method, amount, extra)]
         self.methods = defaultdict(int)
 
     def add(self, p: _Person, month, amount, method, paid_on, *, extra=0, book_month=None):
@@ -427,9 +427,7 @@ class _Payments:
             )  # fmt: skip
         )
         self.paid[(p.pk, month)] += amount
-        book = self.books[(p.cell_id, book_month)]
-        book[f"collected_{method}"] += amount + extra
-        book["extra_total"] += extra
+        self.money[(p.cell_id, book_month)].append((str(method), amount, extra))
         self.methods[str(method)] += 1
 
 
@@ -441,8 +439,11 @@ def _payments(committee, people, dues, months, refs, cells, today, rng) -> tuple
     # Members with three unpaid months before the current one (two in the demo's cell).
     owing = {pk for (pk, m), amount in dues.items() if amount > 0 and m == current}
     flagged: set[int] = set()
-    if len(over) >= 3:
-        gap = over[-3:]
+    # The flag counts months of one calendar year: early in a year, the last three months
+    # of the year before.
+    same_year = [m for m in over if m.year == over[-1].year] if over else []
+    gap = same_year[-3:] if len(same_year) >= 3 else [m for m in over if m.month >= 10][-3:]
+    if len(gap) == 3:
         candidates = sorted(pk for pk in owing if all(dues.get((pk, m), 0) > 0 for m in gap))
         demo_cell = cells.get(SECRETARY_CELL)
         first = [pk for pk in candidates if by_pk[pk].cell_id == getattr(demo_cell, "pk", None)]
@@ -466,7 +467,7 @@ def _payments(committee, people, dues, months, refs, cells, today, rng) -> tuple
         p = by_pk.get(pk)
         if p is None:
             continue
-        if pk in flagged and month >= calc.add_months(current, -3):
+        if pk in flagged and month >= gap[0]:  # nothing paid since
             continue
         pick, by_bank, growth, online = style[pk]
         index = calc.months_between(FIRST_MONTH, month) - 1
@@ -507,36 +508,17 @@ def _books(committee, cells, months, payments: _Payments, today, rng) -> list[Ce
     due_rows = MonthlyDue.objects.filter(committee=committee, month__in=months).values_list(
         "member_id", "cell_id", "month", "amount"
     )
-    figures: dict[tuple[int, dt.date], dict] = defaultdict(
-        lambda: {
-            "members_count": 0,
-            "paying_count": 0,
-            "paid_count": 0,
-            "due_total": 0,
-            "collected_cash": 0,
-            "collected_portal": 0,
-            "collected_bank": 0,
-            "extra_total": 0,
-        }
-    )
+    dues: dict[tuple[int, dt.date], dict[int, int]] = defaultdict(dict)
     for member_id, cell_id, month, amount in due_rows.iterator(chunk_size=20_000):
-        row = figures[(cell_id, month)]
-        row["members_count"] += 1
-        row["due_total"] += amount
-        if amount > 0:
-            row["paying_count"] += 1
-            if payments.paid.get((member_id, month), 0) >= amount:
-                row["paid_count"] += 1
-    for key, money in payments.books.items():
-        figures[key].update(money)
+        dues[(cell_id, month)][member_id] = amount
     rules = {m: retention_for(committee.pk, m) for m in months}
     secretary_cell = cells.get(SECRETARY_CELL)
     now = timezone.now()
     books = []
     for cell in cells.values():
         for month in months:
-            row = figures.get((cell.pk, month))
-            if row is None:
+            key = (cell.pk, month)
+            if key not in dues and key not in payments.money:
                 continue
             previous = month == calc.add_months(current, -1)
             closed = month < current and rules[month] is not None
@@ -544,23 +526,23 @@ def _books(committee, cells, months, payments: _Payments, today, rng) -> list[Ce
                 closed = cell != secretary_cell and rng.random() < 0.6
             elif closed:
                 closed = rng.random() < 0.93
-            book = CellMonthBook(committee=committee, cell=cell, month=month, **row)
-            if closed:
-                collected = row["collected_cash"] + row["collected_portal"] + row["collected_bank"]
-                rule = rules[month]
-                book.collected_total = collected
-                book.cell_keeps_bp = rule.cell_keeps_bp
-                book.retained = share_of(collected, rule.cell_keeps_bp)
-                book.to_remit = collected - book.retained
-                book.retention_rule = rule
+            book = CellMonthBook(committee=committee, cell=cell, month=month)
+            if closed:  # the totals closing freezes, by the books service's own arithmetic
+                owed = dues.get(key, {})
+                totals = totals_from(
+                    dues=owed,
+                    paid={m: payments.paid.get((m, month), 0) for m in owed},
+                    money=payments.money.get(key, []),
+                    rule=rules[month],
+                )
+                for name, value in totals.items():
+                    setattr(book, name, value)
                 book.status = CellMonthBook.Status.CLOSED
                 book.closed_at = min(
                     _aware(calc.month_end(month) + dt.timedelta(days=rng.randint(1, 8)), 20), now
                 )
                 book.version = 2
-            else:  # an open book holds no frozen totals, as the services leave it
-                book = CellMonthBook(committee=committee, cell=cell, month=month)
-            books.append(book)
+            books.append(book)  # an open book holds no frozen totals, as the services leave it
     CellMonthBook.objects.bulk_create(books, batch_size=BATCH)
     return books
 

@@ -216,3 +216,15 @@ def test_nothing_before_the_first_month_of_the_rules(db):
     assert not MonthlyDue.objects.exists()
     assert not Payment.objects.exists()
     assert calc.month_start(dt.date(2026, 2, 20)) < fees_demo.FIRST_MONTH
+
+
+def test_early_in_a_year_the_three_unpaid_months_fall_in_the_year_before(db):
+    today = dt.date(2027, 2, 10)
+    demo.seed_demo(members=150, today=today)
+    committee = Committee.objects.get(slug="phu-cat")
+    members = Member.objects.filter(committee=committee).values_list("pk", flat=True)
+    flags = selectors.unpaid_flags(committee.pk, members, 2026, today=today)
+    flagged = [flag for flag in flags.values() if flag.flagged]
+    assert len(flagged) == fees_demo.FLAGGED
+    assert all(flag.months[-3:] == [dt.date(2026, m, 1) for m in (10, 11, 12)] for flag in flagged)
+    assert MonthlyDue.objects.filter(month=dt.date(2027, 2, 1)).exists()
