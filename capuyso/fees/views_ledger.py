@@ -692,6 +692,7 @@ def remittance_record(request):
 @login_required
 def remittance_void(request, code):
     remittance = selectors.get_remittance_for_user(request.user, code)
+    require_committee(request.user, manage=True)  # voiding, like recording, is the office's
     form = VoidForm(request.POST)
     target = f"{reverse('fees:remittances')}?month={remittance.month:%Y-%m}"
     if not form.is_valid():

@@ -205,3 +205,19 @@ def test_unpaid_months_page(cast, client_for, march):
     mine = client_for(cast.cell_secretary).get(reverse("fees:unpaid"), {"year": "2026", "all": "1"})
     assert "Vũ Thị Cúc" not in [r.member.full_name for r in mine.context["rows"]]
     assert client_for(cast.member).get(reverse("fees:unpaid")).status_code == 403
+
+
+def test_a_cell_secretary_may_not_void_the_committees_remittance(cast, client_for, march):
+    from django.core.exceptions import PermissionDenied
+
+    from capuyso.fees.services.remittances import remittance_void
+
+    remittance = Remittance.objects.get()
+    assert remittance.cell == cast.cell
+    void = reverse("fees:remittance_void", args=[remittance.code])
+    assert client_for(cast.cell_secretary).post(void, {"reason": "x"}).status_code == 403
+    with pytest.raises(PermissionDenied):
+        remittance_void(actor=cast.cell_secretary, remittance=remittance, reason="x")
+    assert Remittance.objects.get().voided_at is None
+    remittance_void(actor=cast.clerk, remittance=remittance, reason="Sai số")
+    assert Remittance.objects.get().voided_at is not None
