@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -510,6 +510,40 @@ def payment_void(
         obj=locked,
         changes=diff(before, snapshot(locked, ("voided_at", "void_reason"))),
     )
+    _reopen_statement_line(actor, locked)
     books.bump(book)
     payment.__dict__.update(locked.__dict__)
     return payment
+
+
+def _reopen_statement_line(actor, payment: Payment) -> None:
+    """A voided payment matched from a bank statement gives its line back: UNMATCHED with the
+    reason `payment_voided` and no payment, so the office can resolve it again."""
+    from capuyso.fees.models import BankStatement, StatementLine
+
+    line = StatementLine.objects.select_for_update().filter(payment=payment).first()
+    if line is None:
+        return
+    fields = ("status", "payment", "unmatched_reason")
+    before = snapshot(line, fields)
+    line.status = StatementLine.Status.UNMATCHED
+    line.unmatched_reason = "payment_voided"
+    line.payment = None
+    line.resolved_by = None
+    line.resolved_at = None
+    line.save(
+        update_fields=[
+            "status",
+            "unmatched_reason",
+            "payment",
+            "resolved_by",
+            "resolved_at",
+            "updated_at",
+        ]
+    )
+    BankStatement.objects.filter(pk=line.statement_id, matched_count__gt=0).update(
+        matched_count=F("matched_count") - 1
+    )
+    audit_record(
+        actor=actor, verb=Verb.UPDATE, obj=line, changes=diff(before, snapshot(line, fields))
+    )

@@ -79,6 +79,9 @@ LINE_REASONS = {
         "A payment with this bank reference is already recorded for the member and month."
     ),
     "payment:future": gettext_lazy("The transaction date is in the future."),
+    "payment_voided": gettext_lazy(
+        "The payment recorded from this line was voided; resolve the line again."
+    ),
 }
 
 

@@ -523,3 +523,27 @@ def test_a_bank_reference_is_not_recorded_twice_as_a_remittance(cast, fees):
     again = run_import(cast, csv_bytes([("02/04/2026", "210.000", f"{note} CHI BO", "FT9")]))
     assert again.unmatched[0].unmatched_reason == "duplicate_reference"
     assert Remittance.objects.count() == 1
+
+
+def test_voiding_a_matched_payment_gives_the_line_back_to_resolve(cast, fees):
+    from capuyso.fees.services.payments import payment_void
+
+    an, binh = fees
+    report = run_import(cast, csv_bytes([("06/03/2026", "5.000", note_for(an), "FT7")]))
+    line = report.matched[0]
+    assert line.status == "matched" and line.payment.member == an
+    audited = AuditEvent.objects.filter(object_type__endswith="statementline").count()
+    payment_void(actor=cast.cell_secretary, payment=line.payment, reason="Người khác trả")
+    line.refresh_from_db()
+    assert (line.status, line.payment, line.unmatched_reason) == (
+        "unmatched",
+        None,
+        "payment_voided",
+    )
+    assert service.line_reason(line)
+    assert AuditEvent.objects.filter(object_type__endswith="statementline").count() == (audited + 1)
+    resolved = service.statement_line_resolve(
+        actor=cast.clerk, line=line, member=binh, month=M3, note="Của Bình"
+    )
+    assert resolved.status == "resolved" and resolved.payment.member == binh
+    assert Payment.objects.filter(voided_at__isnull=True).get().member == binh
