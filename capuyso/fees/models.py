@@ -34,8 +34,8 @@ class FeeSettings(BaseModel):
 
     class RoundingMode(models.TextChoices):
         HALF_UP = "half_up", _("To the nearest unit (half up)")
-        DOWN = "down", _("Down")
-        UP = "up", _("Up")
+        DOWN = "down", pgettext_lazy("rounding", "Down")
+        UP = "up", pgettext_lazy("rounding", "Up")
 
     committee = _platform_or_committee()
     effective_from = models.DateField(_("effective from"))
@@ -292,7 +292,7 @@ class FeeRelief(TenantModel):
     `start_month`..`end_month` (inclusive; an exemption may be open-ended)."""
 
     class Kind(models.TextChoices):
-        EXEMPTION = "exemption", _("Exemption")
+        EXEMPTION = "exemption", pgettext_lazy("fee relief", "Exemption")
         REDUCTION = "reduction", _("Reduction")
 
     class Reason(models.TextChoices):
