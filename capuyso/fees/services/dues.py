@@ -57,18 +57,21 @@ DUE_FIELDS = (
 )
 
 
-def _upsert(rows: list[tuple], month: dt.date, now) -> None:
-    """INSERT … ON CONFLICT (member, month) DO UPDATE of the rows (member_id, *DUE_FIELDS).
+def _upsert(rows: list[tuple], month: dt.date, now) -> int:
+    """INSERT … ON CONFLICT (member, month) DO UPDATE of the rows (member_id, *DUE_FIELDS);
+    returns how many rows were written. A row another committee computed for the member (a
+    member received from it) is left as it is: the update only applies to a row of the same
+    committee.
 
     Raw SQL: Django's bulk_create spent 70 % of a 5,000-member computation compiling its
     statement. PostgreSQL gets the rows by COPY into a temporary table and upserts them in one
     statement; SQLite takes 2,000 rows per multi-row INSERT."""
     if not rows:
-        return
+        return 0
     if connection.vendor == "postgresql":
-        _upsert_copy(rows, month, now)
-        return
+        return _upsert_copy(rows, month, now)
     table, names, key, updates = _upsert_parts()
+    written = 0
     month_value = connection.ops.adapt_datefield_value(month)
     now_value = connection.ops.adapt_datetimefield_value(now)
     # SQLite binds at most 32,766 variables per statement: 2,000 rows of 15 columns.
@@ -88,23 +91,28 @@ def _upsert(rows: list[tuple], month: dt.date, now) -> None:
                 f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
             )
             cursor.execute(sql, params)
+            written += cursor.rowcount
+    return written
 
 
 def _upsert_parts() -> tuple[str, str, str, str]:
     quote = connection.ops.quote_name
+    table = quote(MonthlyDue._meta.db_table)
     columns = ["member_id", *DUE_FIELDS, "month", "computed_at"]
+    same = quote("committee_id")
     return (
-        quote(MonthlyDue._meta.db_table),
+        table,
         ", ".join(quote(c) for c in columns),
         ", ".join(quote(c) for c in ("member_id", "month")),
-        ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in [*DUE_FIELDS, "computed_at"]),
+        ", ".join(f"{quote(c)} = excluded.{quote(c)}" for c in [*DUE_FIELDS, "computed_at"])
+        + f" WHERE {table}.{same} = excluded.{same}",
     )
 
 
 STAGE = "fees_monthlydue_stage"
 
 
-def _upsert_copy(rows: list[tuple], month: dt.date, now) -> None:
+def _upsert_copy(rows: list[tuple], month: dt.date, now) -> int:
     table, names, key, updates = _upsert_parts()
     staged = ", ".join(connection.ops.quote_name(c) for c in ["member_id", *DUE_FIELDS])
     with connection.cursor() as cursor:
@@ -123,6 +131,7 @@ def _upsert_copy(rows: list[tuple], month: dt.date, now) -> None:
             f"ON CONFLICT ({key}) DO UPDATE SET {updates}",
             [month, now],
         )
+        return cursor.rowcount
 
 
 @dataclass
@@ -233,16 +242,28 @@ class _Relief:
         self.reason = reason
 
 
-def _latest_bases(committee_id: int, month: dt.date) -> dict[int, _Basis]:
-    # Ordered by month, the last row of a member is the one in force (no date to convert).
-    # Plain fetches, no server-side cursor: PostgreSQL plans a cursor for its first rows
-    # (cursor_tuple_fraction) and that plan took ten times longer here.
-    rows = (
-        FeeBasis.objects.filter(member_id__in=_member_ids(committee_id), effective_from__lte=month)
-        .order_by("member_id", "effective_from")
-        .values_list("member_id", "group_id", "amount")
-    )
-    return {member_id: _Basis(group_id, amount) for member_id, group_id, amount in rows}
+def _latest_bases(committee_id: int, month: dt.date, member_ids: list[int]) -> dict[int, _Basis]:
+    """{member id: basis in force} for the members. The committee's rows come through its
+    (committee, effective_from) index; a member without one there (received from another
+    committee, whose rows keep their first committee) is looked up by member. Ordered by
+    month, the last row of a member is the one in force (no date to convert). Plain fetches,
+    no server-side cursor: PostgreSQL plans a cursor for its first rows
+    (cursor_tuple_fraction), and that plan was ten times slower here."""
+    rows = FeeBasis.objects.filter(committee_id=committee_id, effective_from__lte=month)
+    latest = {
+        member_id: _Basis(group_id, amount)
+        for member_id, group_id, amount in rows.order_by("member_id", "effective_from").values_list(
+            "member_id", "group_id", "amount"
+        )
+    }
+    missing = [member_id for member_id in member_ids if member_id not in latest]
+    for start in range(0, len(missing), BATCH_SIZE):
+        rows = FeeBasis.objects.filter(
+            member_id__in=missing[start : start + BATCH_SIZE], effective_from__lte=month
+        ).order_by("member_id", "effective_from")
+        for member_id, group_id, amount in rows.values_list("member_id", "group_id", "amount"):
+            latest[member_id] = _Basis(group_id, amount)
+    return latest
 
 
 def _best_reliefs(committee_id: int, month: dt.date) -> dict[int, _Relief]:
@@ -261,18 +282,37 @@ def _best_reliefs(committee_id: int, month: dt.date) -> dict[int, _Relief]:
 
 
 def _existing(committee_id: int, month: dt.date) -> dict[int, tuple]:
-    """{member id: (committee_id, cell_id, …DUE_FIELDS…)} of the month's rows that concern
-    the committee: its own rows, and rows of its members that another committee computed
-    (a member received from it). Two indexed queries rather than one OR across a join."""
-    own = MonthlyDue.objects.filter(committee_id=committee_id, month=month)
-    elsewhere = MonthlyDue.objects.filter(
-        month=month, member_id__in=_member_ids(committee_id)
-    ).exclude(committee_id=committee_id)
-    found = {}
-    for rows in (own, elsewhere):
-        for row in rows.values_list("member_id", *DUE_FIELDS):
-            found[row[0]] = row[1:]
+    """{member id: (committee_id, cell_id, …DUE_FIELDS…)} of the committee's rows of the
+    month (its (committee, month) index). A member's row computed by another committee is
+    not read: the upsert leaves it alone (see _skipped_elsewhere)."""
+    rows = MonthlyDue.objects.filter(committee_id=committee_id, month=month)
+    return {row[0]: row[1:] for row in rows.values_list("member_id", *DUE_FIELDS)}
+
+
+def _skipped_elsewhere(committee_id: int, month: dt.date, member_ids: list[int]) -> set[int]:
+    """Which of these members have the month's row in another committee (only asked when the
+    upsert wrote fewer rows than it was given)."""
+    found: set[int] = set()
+    for start in range(0, len(member_ids), BATCH_SIZE):
+        rows = MonthlyDue.objects.filter(
+            month=month, member_id__in=member_ids[start : start + BATCH_SIZE]
+        ).exclude(committee_id=committee_id)
+        found.update(rows.values_list("member_id", flat=True))
     return found
+
+
+def _count(run: DuesRun, figures, sign: int = 1) -> None:
+    if figures.missing:
+        setattr(run, figures.missing, getattr(run, figures.missing) + sign)
+        return
+    run.computed += sign
+    run.total += sign * figures.amount
+    if figures.relief_percent == 100:
+        run.exempt += sign
+        if figures.relief_reason == calc.PARTY_AGE:
+            run.party_age_exempt += sign
+    elif figures.relief_percent:
+        run.reduced += sign
 
 
 @transaction.atomic
@@ -299,28 +339,27 @@ def dues_compute(*, committee: Committee, month: dt.date, cells=None, actor=None
     run.cells_closed = sorted(closed.values())
     cell_ids = None if cells is None else {getattr(c, "pk", c) for c in cells}
 
-    bases = _latest_bases(committee_id, month)
+    members = list(owing_members(committee_id, month, cells))
+    member_ids = [member_id for member_id, _cell in members]
+    bases = _latest_bases(committee_id, month, member_ids)
     reliefs = _best_reliefs(committee_id, month)
     old_enough = party_age_exempt(committee_id, month, exempt_years)
     existing = _existing(committee_id, month)
     now = timezone.now()
 
     to_write: list[tuple] = []
+    fresh: dict[int, calc.DueFigures] = {}  # no row of this committee yet
     owing_ids: set[int] = set()
     due_figures = calc.due_figures
-    for member_id, cell_id in owing_members(committee_id, month, cells):
+    for member_id, cell_id in members:
         owing_ids.add(member_id)
         if cell_id in closed:
             run.skipped_closed += 1
             continue
         old = existing.get(member_id)
-        if old is not None:
-            if old[0] != committee_id:
-                run.skipped_other_committee += 1
-                continue
-            if old[1] in closed:  # computed in a cell the member has since left
-                run.skipped_closed += 1
-                continue
+        if old is not None and old[1] in closed:  # computed in a cell the member has left
+            run.skipped_closed += 1
+            continue
         run.members += 1
         basis = bases.get(member_id)
         figures = due_figures(
@@ -331,17 +370,7 @@ def dues_compute(*, committee: Committee, month: dt.date, cells=None, actor=None
             unit=unit,
             mode=mode,
         )
-        if figures.missing:
-            setattr(run, figures.missing, getattr(run, figures.missing) + 1)
-        else:
-            run.computed += 1
-            run.total += figures.amount
-            if figures.relief_percent == 100:
-                run.exempt += 1
-                if figures.relief_reason == calc.PARTY_AGE:
-                    run.party_age_exempt += 1
-            elif figures.relief_percent:
-                run.reduced += 1
+        _count(run, figures)
         values = (
             committee_id,
             cell_id,
@@ -360,9 +389,15 @@ def dues_compute(*, committee: Committee, month: dt.date, cells=None, actor=None
             run.unchanged += 1
             continue
         to_write.append((member_id, *values))
+        if old is None:
+            fresh[member_id] = figures
 
-    _upsert(to_write, month, now)
-    run.written = len(to_write)
+    run.written = _upsert(to_write, month, now)
+    if run.written < len(to_write):  # rows of members computed by another committee
+        for member_id in _skipped_elsewhere(committee_id, month, list(fresh)):
+            run.members -= 1
+            run.skipped_other_committee += 1
+            _count(run, fresh[member_id], -1)
 
     stale = [
         member_id

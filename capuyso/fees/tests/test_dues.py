@@ -361,3 +361,21 @@ def test_fee_references_are_numbered_per_committee_and_kept(fees):
     assert member_for_ref(fees.committee, 2) is None
     assert member_for_ref(fees.other, 2) == fees.leave
     assert FeeReference.objects.filter(member=fees.leave).count() == 1
+
+
+def test_a_row_another_committee_computed_is_left_alone(fees):
+    # computed by the other committee, then the member is received here
+    moved = f.member_with_basis(
+        fees.other, "salaried", 5_000_000, cell=fees.foreign_cell, full_name="Chuyển Đến"
+    )
+    f.compute(fees.other, MAR)
+    Member.objects.filter(pk=moved.pk).update(committee=fees.committee, cell=fees.cell)
+    run = f.compute(fees.committee, MAR)
+    due = f.due_of(moved, MAR)
+    assert (due.committee, due.cell, due.amount) == (fees.other, fees.foreign_cell, 50_000)
+    assert (run.skipped_other_committee, run.members, run.computed, run.written) == (1, 7, 7, 7)
+    assert run.total == 229_924
+    # April is computed here, with the basis the member declared in the other committee
+    f.compute(fees.committee, APR)
+    due = f.due_of(moved, APR)
+    assert (due.committee, due.cell, due.amount) == (fees.committee, fees.cell, 50_000)
