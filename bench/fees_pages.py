@@ -20,6 +20,8 @@ month (deterministic, SEED), written in a transaction rolled back at the end:
 Lines (every name starts with `fees.pages.`):
 
 - fees.pages.data: what was added, and in how many seconds;
+- fees.pages.baseline.home: the secretary's home page in the same run, for scale (on a
+  busy machine every page is slower: compare the fee pages with it);
 - fees.pages.committee.{secretary,clerk}: the committee summary (last month, and the
   current month for the clerk), against the 150 ms target (`target_p95_ms`, `pass`);
 - fees.pages.cell_month.cell_secretary: the cell secretary's cell, current month;
@@ -57,6 +59,7 @@ ACCOUNT_KEYS = {
 }
 NAMES = (
     "fees.pages.data",
+    "fees.pages.baseline.home",
     "fees.pages.committee.secretary",
     "fees.pages.committee.clerk",
     "fees.pages.cell_month.cell_secretary",
@@ -116,6 +119,8 @@ def _pages(picks: dict, users: dict, wanted: list[str], n: int, log) -> Iterator
     member_code = picks["_member"]
     committee = reverse("fees:committee")
     pages = [
+        # The home page in the same run: what any page costs on this machine at this moment.
+        ("fees.pages.baseline.home", "secretary", reverse("core:home"), {}),
         ("fees.pages.committee.secretary", "secretary", committee, {"month": f"{last:%Y-%m}"}),
         ("fees.pages.committee.clerk", "clerk", committee, {"month": f"{month:%Y-%m}"}),
         (

@@ -10,6 +10,7 @@ from capuyso.fees.models import CellMonthBook, FeeBasis, MonthlyDue, Payment, Re
 pytestmark = pytest.mark.django_db
 
 PAGES = {
+    "fees.pages.baseline.home",
     "fees.pages.committee.secretary",
     "fees.pages.committee.clerk",
     "fees.pages.cell_month.cell_secretary",
