@@ -102,8 +102,9 @@ class AttendanceCounts:
 
 @functools.cache
 def _roll_sql(cell: bool) -> str:
-    """The roll's query, written once per process (see `_roll`). The tables' and columns'
-    names come from the models; every value is a parameter."""
+    """The roll's query, written once per process (see `_roll`). The tables' names come
+    from the models (the columns are Django's names for their fields); every value is a
+    parameter."""
     q = connection.ops.quote_name
     member, attendance, invitation = (
         q(Member._meta.db_table),
