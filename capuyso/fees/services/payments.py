@@ -238,6 +238,32 @@ def _common(method: str, paid_on: dt.date | None, reference: str, note: str):
     return " ".join((reference or "").split())[:80], (note or "").strip()[:255]
 
 
+def _check_book_month(book_month: dt.date, paid_on: dt.date) -> None:
+    """A payment is written in the book of a month that has begun and not before the month
+    the money was taken in (a late payment goes in a later book, never an earlier one)."""
+    if book_month > month_of(timezone.localdate()):
+        raise _error(
+            "book_month",
+            _("The book of %(month)s is not open yet: %(month)s has not begun.")
+            % {"month": month_label(book_month)},
+            "book_month",
+        )
+    if book_month < month_of(paid_on):
+        raise _error(
+            "book_month",
+            _(
+                "Money paid on %(date)s is written in the book of %(paid_month)s or a later "
+                "one, not in the book of %(month)s."
+            )
+            % {
+                "date": paid_on.strftime("%d/%m/%Y"),
+                "paid_month": month_label(month_of(paid_on)),
+                "month": month_label(book_month),
+            },
+            "book_month",
+        )
+
+
 def _lock_books(cell: Unit, book_month: dt.date, months: list[dt.date], version):
     """Lock the book of `book_month` (checking the form's version) and the books of the
     months paid for; refuse when a book the payment would change is closed. A late payment
@@ -278,6 +304,7 @@ def payment_record(
     extra_amount = _clean_money(extra_amount, "extra_amount")
     month = month_of(month)
     book_month = month_of(book_month or paid_on)
+    _check_book_month(book_month, paid_on)
     book = _lock_books(cell, book_month, [month], book_version)
     payment = _write(
         actor=actor,
@@ -360,6 +387,7 @@ def payments_record_advance(
     if not plan:
         raise _error("amount", _("Nothing is due for these months."), "not_positive")
     book_month = month_of(book_month or paid_on)
+    _check_book_month(book_month, paid_on)
     book = _lock_books(cell, book_month, [m for m, _a in plan], book_version)
     payments = []
     for index, (month, amount) in enumerate(plan):
@@ -450,6 +478,24 @@ def payments_record_cash(
                         % {"name": member.full_name, "month": month_label(month)},
                         "already_paid",
                     )
+            elif member.pk in dues:
+                left = max(dues[member.pk] - _paid_for(member, month), 0)
+                if _clean_money(amount, "amount") > left:
+                    raise _error(
+                        None,
+                        _(
+                            "%(name)s owes %(left)s for %(month)s; %(amount)s is more. For "
+                            "several months use the advance payment form (one payment per "
+                            "month); a voluntary amount goes in the extra column."
+                        )
+                        % {
+                            "name": member.full_name,
+                            "left": _vnd(left),
+                            "amount": _vnd(amount),
+                            "month": month_label(month),
+                        },
+                        "over_due",
+                    )
             with transaction.atomic():
                 payments.append(
                     _write(
@@ -472,6 +518,10 @@ def payments_record_cash(
         raise ValidationError(errors)
     books.bump(book)
     return payments
+
+
+def _vnd(amount: int) -> str:
+    return f"{amount:,} đ".replace(",", ".")
 
 
 def _flat(error: ValidationError) -> list[ValidationError]:
@@ -499,6 +549,9 @@ def payment_void(
         return payment
     books.check_version(book, book_version)
     books.check_open(book)
+    if locked.month > locked.book_month:
+        # an advance payment also counts in its own month's book (as when recording it)
+        books.check_open(books.book_for_update(cell, locked.month))
     before = snapshot(locked, ("voided_at", "void_reason"))
     locked.voided_at = timezone.now()
     locked.voided_by = actor if actor is not None and actor.is_authenticated else None

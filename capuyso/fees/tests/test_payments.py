@@ -422,3 +422,53 @@ def test_two_simultaneous_cash_forms_with_the_same_version_record_once():
     assert sorted(map(str, outcomes)) == ["recorded", "{'stale'}"]
     assert Payment.objects.filter(member_id=member_pk).count() == 1
     assert CellMonthBook.objects.get(month=MAR).version == 2
+
+
+def test_a_payment_is_not_written_in_a_future_book_nor_before_the_month_it_was_paid(cast, an):
+    from django.utils import timezone
+
+    next_month = books.add_months(books.month_of(timezone.localdate()), 1)
+    with pytest.raises(ValidationError) as caught:
+        record(cast, an, book_month=next_month)
+    assert codes(caught.value) == {"book_month"} and fields(caught.value) == {"book_month"}
+    with pytest.raises(ValidationError) as caught:
+        record(cast, an, paid_on=dt.date(2026, 4, 2), book_month=MAR)
+    assert codes(caught.value) == {"book_month"}
+    assert not Payment.objects.exists()
+    # a late payment (its month before the book's) stays allowed
+    assert record(cast, an, paid_on=dt.date(2026, 4, 2), book_month=APR).book_month == APR
+
+
+def test_void_of_an_advance_payment_whose_month_is_closed_is_refused(cast, an):
+    f.compute(cast.committee, APR)
+    advance = record(cast, an, month=APR)  # paid in March for April, in March's book
+    assert (advance.month, advance.book_month) == (APR, MAR)
+    books.book_close(actor=cast.cell_secretary, cell=cast.cell, month=APR, version=None)
+    with pytest.raises(ValidationError) as caught:
+        payment_void(actor=cast.cell_secretary, payment=advance, reason="Sai")
+    assert codes(caught.value) == {"book_closed"}
+    advance.refresh_from_db()
+    assert advance.voided_at is None
+
+
+def test_cash_above_the_months_due_is_refused_and_points_to_the_advance_form(cast, an):
+    with pytest.raises(ValidationError) as caught:
+        payments_record_cash(
+            actor=cast.cell_secretary,
+            cell=cast.cell,
+            month=MAR,
+            rows=[CashRow(an, amount=150_000)],  # the due is 50,000
+            paid_on=dt.date(2026, 3, 8),
+            book_version=None,
+        )
+    assert caught.value.error_dict[str(an.code)][0].code == "over_due"
+    assert not Payment.objects.exists()
+    made = payments_record_cash(
+        actor=cast.cell_secretary,
+        cell=cast.cell,
+        month=MAR,
+        rows=[CashRow(an, amount=50_000, extra_amount=100_000)],
+        paid_on=dt.date(2026, 3, 8),
+        book_version=None,
+    )
+    assert [(p.amount, p.extra_amount) for p in made] == [(50_000, 100_000)]
