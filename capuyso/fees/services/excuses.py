@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from capuyso.audit.services import Verb, audit_record
 from capuyso.fees import calc
-from capuyso.fees.models import UnpaidExcuse
+from capuyso.fees.models import CellMonthBook, UnpaidExcuse
 from capuyso.fees.services import books
 from capuyso.fees.services.payments import check_member_month
 from capuyso.members.models import Member
@@ -31,7 +31,24 @@ def excuse_record(*, actor, member: Member, month: dt.date, reason: str) -> Unpa
             }
         )
     month = calc.month_start(month)
+    if month > books.this_month():
+        raise ValidationError(
+            {
+                "month": ValidationError(
+                    _("%(month)s has not begun; only a month already due can be excused.")
+                    % {"month": books.month_label(month)},
+                    code="future_month",
+                )
+            }
+        )
     check_member_month(member, month)
+    book = (
+        CellMonthBook.objects.select_for_update()
+        .filter(cell_id=member.cell_id, month=month)
+        .first()
+    )
+    if book is not None:
+        books.check_open(book)  # a closed book's unpaid months stay as they were closed
     Member.objects.select_for_update().filter(pk=member.pk).first()
     excuse = UnpaidExcuse.objects.filter(member=member, month=month).first()
     if excuse is not None and excuse.reason == reason:

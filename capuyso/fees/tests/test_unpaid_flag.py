@@ -100,3 +100,20 @@ def test_excuse_needs_a_reason_and_the_right(cast, an):
     with pytest.raises(PermissionDenied):
         excuse_record(actor=cast.inspector, member=an, month=MAY, reason="Ốm")
     assert not UnpaidExcuse.objects.exists()
+
+
+def test_excuse_of_a_future_month_or_a_closed_book_is_refused(cast, an):
+    from django.utils import timezone
+
+    from capuyso.fees.services import books
+    from capuyso.fees.tests import factories
+
+    next_month = books.add_months(books.month_of(timezone.localdate()), 1)
+    with pytest.raises(ValidationError) as caught:
+        excuse_record(actor=cast.cell_secretary, member=an, month=next_month, reason="Ốm")
+    assert caught.value.error_dict["month"][0].code == "future_month"
+    factories.close_book(cast.cell, MAY)
+    with pytest.raises(ValidationError) as caught:
+        excuse_record(actor=cast.cell_secretary, member=an, month=MAY, reason="Ốm")
+    assert caught.value.code == "book_closed"
+    assert not UnpaidExcuse.objects.exists()
