@@ -102,7 +102,8 @@ class PaymentForm(forms.Form):
         help_text=_("From the portal's confirmation or the bank transfer."),
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=255)
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The book's version, required as on the cash form: the same form sent twice is stale.
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -17,7 +17,7 @@ from capuyso.fees import calc
 from capuyso.fees.access import may_manage_cell, may_manage_committee
 from capuyso.fees.models import Payment, Remittance
 from capuyso.fees.services.books import month_label
-from capuyso.org.models import Unit
+from capuyso.org.models import Committee, Unit
 
 Direction = Remittance.Direction
 AUDITED = ("direction", "cell", "month", "amount", "paid_on", "method", "reference", "note")
@@ -78,6 +78,8 @@ def remittance_record(
             "month", _("%(month)s has not begun.") % {"month": month_label(month)}, "future_month"
         )
     reference = " ".join((reference or "").split())[:80]
+    # Serialise remittances of the committee so the same form sent twice cannot slip in twice.
+    Committee.objects.select_for_update().filter(pk=committee.pk).first()
     if (
         reference
         and Remittance.objects.filter(
@@ -92,6 +94,30 @@ def remittance_record(
             _("A remittance with reference %(reference)s is already recorded.")
             % {"reference": reference},
             "duplicate_reference",
+        )
+    identical = Remittance.objects.filter(
+        committee=committee,
+        direction=direction,
+        cell=cell,
+        month=month,
+        amount=amount,
+        paid_on=paid_on,
+        voided_at__isnull=True,
+    )
+    if reference:  # two transfers with their own different references are two remittances
+        identical = identical.filter(reference="")
+    if identical.exists():
+        raise ValidationError(
+            _(
+                "The same remittance (%(amount)s đ on %(date)s for %(month)s) is already "
+                "recorded; void it first if this is a second one."
+            )
+            % {
+                "amount": f"{amount:,}".replace(",", "."),
+                "date": paid_on.strftime("%d/%m/%Y"),
+                "month": month_label(month),
+            },
+            code="duplicate",
         )
     remittance = Remittance.objects.create(
         committee=committee,

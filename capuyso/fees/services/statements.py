@@ -71,6 +71,7 @@ LINE_REASONS = {
     "member_without_cell": gettext_lazy("The member belongs to no cell."),
     "duplicate_reference": gettext_lazy("A remittance with this reference is already recorded."),
     "future_month": gettext_lazy("The note names a month that has not begun."),
+    "duplicate": gettext_lazy("The same remittance (amount, day and month) is already recorded."),
     "payment:member_left": gettext_lazy("The member had left before this month."),
     "payment:before_admission": gettext_lazy("The month is before the member's admission."),
     "payment:book_closed": gettext_lazy("The cell's fee book of this month is closed."),

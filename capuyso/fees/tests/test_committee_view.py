@@ -221,3 +221,27 @@ def test_a_cell_secretary_may_not_void_the_committees_remittance(cast, client_fo
     assert Remittance.objects.get().voided_at is None
     remittance_void(actor=cast.clerk, remittance=remittance, reason="Sai số")
     assert Remittance.objects.get().voided_at is not None
+
+
+def test_the_remittance_form_sent_twice_records_once(cast, client_for, march):
+    client = client_for(cast.clerk)
+    form = {
+        "direction": "upper",
+        "month": "2026-03",
+        "amount": "7.420",
+        "paid_on": "2026-04-05",
+        "method": "bank",
+    }
+    assert client.post(reverse("fees:remittance_record"), form).status_code == 302
+    again = client.post(reverse("fees:remittance_record"), form)
+    assert again.status_code == 400
+    assert [e.code for e in again.context["upper_form"].non_field_errors().as_data()] == [
+        "duplicate"
+    ]
+    assert Remittance.objects.filter(direction="upper").count() == 1
+
+
+def test_the_payment_form_needs_the_books_version():
+    from capuyso.fees.forms_ledger import PaymentForm
+
+    assert PaymentForm.base_fields["version"].required
