@@ -5,7 +5,7 @@ member of the cell."""
 from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext
 
 from capuyso.core.text import format_vnd
 
@@ -55,3 +55,26 @@ def due_explained(due) -> str:
     if due.relief_percent:
         how += f" ({getattr(due, 'relief_label', due.relief_reason)})"
     return format_html('<span class="muted">{}: {}</span>', group, how)
+
+
+@register.filter
+def flag_badge(flag) -> str:
+    """'3 months unpaid in 2026: proposal to strike off (04/2026, 05/2026, 07/2026)'."""
+    if not flag or not flag.count:
+        return ""
+    if flag.flagged:
+        text = ngettext(
+            "%(count)s month unpaid in %(year)s: proposal to strike off",
+            "%(count)s months unpaid in %(year)s: proposal to strike off",
+            flag.count,
+        )
+    else:
+        text = ngettext(
+            "%(count)s month unpaid in %(year)s", "%(count)s months unpaid in %(year)s", flag.count
+        )
+    return format_html(
+        '<span class="badge {}">{}</span> <span class="muted">({})</span>',
+        "badge-err" if flag.flagged else "badge-warn",
+        text % {"count": flag.count, "year": flag.year},
+        ", ".join(month.strftime("%m/%Y") for month in flag.months),
+    )

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from capuyso.fees.models import CellMonthBook, MonthlyDue, Payment, UnpaidExcuse
 from capuyso.fees.services import books
@@ -302,3 +303,31 @@ def test_home_leads_each_user_to_their_page(cast, client_for):
         "cell_month", cast.cell, books.this_month().strftime("%Y-%m")
     )
     assert client_for(cast.committee_member).get(reverse("fees:home")).status_code == 403
+
+
+def test_the_member_page_shows_the_fee_basis_and_reliefs(cast, client_for, people):
+    an, _binh, _dung = people
+    html = client_for(cast.cell_secretary).get(reverse("fees:member", args=[an.code]))
+    html = html.content.decode()
+    assert 'id="fee-bases"' in html and "7.654.321 đ" in html
+    assert 'id="fee-reliefs"' in html
+    assert reverse("fees:member_bases", args=[an.code]) in html  # declare / relief links
+    reader = client_for(cast.inspector).get(reverse("fees:member", args=[an.code]))
+    assert 'id="fee-bases"' in reader.content.decode()
+    assert reverse("fees:member_bases", args=[an.code]) not in reader.content.decode()
+
+
+def test_unpaid_flags_are_shown_with_their_months(cast, client_for):
+    an = f.member_with_basis(cast, "salaried", 5_000_000, full_name="Phạm Văn An")
+    months = [dt.date(2026, m, 1) for m in (3, 4, 5)]
+    for month in months:
+        f.compute(cast.committee, month)
+    today = timezone.localdate()
+    response = client_for(cast.cell_secretary).get(url("cell_month", cast.cell, "2026-05"))
+    html = response.content.decode()
+    flagged = response.context["view"].flagged
+    if today >= dt.date(2026, 6, 1):  # the three months are over
+        assert [row.member for row in flagged] == [an]
+        assert 'id="flag-h"' in html and "03/2026, 04/2026, 05/2026" in html
+    unpaid = client_for(cast.clerk).get(reverse("fees:unpaid"), {"year": "2026"})
+    assert [r.member for r in unpaid.context["rows"]] == ([an] if flagged else [])
