@@ -13,8 +13,14 @@ on what "dang uy" finds) and answer a page of hits in **one SQL statement**:
 2. plus the rows whose reference starts with the query ("09-KH/ĐU", "123-CV/TU"), whatever
    the cap;
 3. ordered by: exact reference first, then the hits holding the query's words with the
-   diacritics as typed, then text relevance (FTS5 bm25 / PostgreSQL ts_rank, title words
-   weighing more than body words), newest first on ties.
+   diacritics as typed, then text relevance, newest first on ties.
+
+Relevance is one formula for both databases, computed on the ranked candidates only: the
+query's words as a phrase in the title, then in the text, each word in the title, then in
+the text, and a shorter title before a longer one. FTS5's bm25 was measured and left out:
+it counts, for every query, the rows holding each word in the whole index (its IDF), which
+cost 100–300 ms for a common word at 1,000,000 items whatever the cap; PostgreSQL's ts_rank
+has no such global statistic either. Every hit holds every word anyway.
 
 SQLite: an FTS5 table over `search_entry` (external content, kept in step by triggers),
 with the committee, kind, year, unit and type as tokens of a `meta` column, so that the
@@ -24,7 +30,7 @@ PostgreSQL: a generated `tsvector` column (config `simple`: no stemming, no stop
 the folded words are indexed as they are) with a GIN index. Chosen over trigram indexes
 because Vietnamese is written in short syllables: "ke", "so", "uy" have no trigram a GIN
 index can use, a trigram LIKE also matches inside other words ("so" in "song"), and
-similarity ranks long texts poorly. Word matching with ts_rank behaves like FTS5 on SQLite.
+similarity ranks long texts poorly. Word matching with a GIN index behaves like FTS5.
 """
 
 from __future__ import annotations
@@ -42,8 +48,10 @@ from capuyso.search.models import SearchEntry
 # SAFETY: the statements are built from this module's constants and the WHERE clause Django's
 # compiler makes of a Q; every value (query words, codes, filters) is a bound parameter.
 FTS_TABLE = "search_entry_fts"
-# bm25 weights of the FTS5 columns (meta, title_folded, body_folded).
-BM25_WEIGHTS = (0.0, 10.0, 1.0)
+# Relevance weights: the words as a phrase in the title / the text, one word in the title /
+# the text; a title of TITLE_LENGTH folded characters loses half of TITLE_BONUS.
+PHRASE_IN_TITLE, PHRASE_IN_TEXT, WORD_IN_TITLE, WORD_IN_TEXT = 8.0, 3.0, 2.0, 0.5
+TITLE_BONUS, TITLE_LENGTH = 1.0, 80.0
 TOP = "\U0010ffff"
 
 
@@ -58,7 +66,7 @@ class Plan:
     year: int | None = None
     unit_ids: list[int] | None = None
     doc_type_id: int | None = None
-    prefix_last: bool = True
+    prefix_last: bool = False
     limit: int = 20
     offset: int = 0
     cap: int = 1000
@@ -147,11 +155,39 @@ def _reference_sql(plan: Plan) -> tuple[str, list]:
     )
 
 
-def _exact_sql(plan: Plan, function: str) -> tuple[str, list]:
+def _contains(column: str) -> str:
+    """1 when `column` holds the bound parameter, else 0."""
+    if connection.vendor == "sqlite":
+        return f"(instr({column}, %s) > 0)"
+    return f"(strpos({column}, %s) > 0)::int"
+
+
+def _exact_sql(plan: Plan) -> tuple[str, list]:
     if not plan.exact:
         return "0", []
-    parts = [f"{function}(e.exact, %s) > 0" for _ in plan.exact]
-    return "(" + " AND ".join(parts) + ")", [f" {key} " for key in plan.exact]
+    parts = [_contains("e.exact") for _ in plan.exact]
+    return "(" + " * ".join(parts) + ")", [f" {key} " for key in plan.exact]
+
+
+def _relevance_sql(plan: Plan) -> tuple[str, list]:
+    title = _contains("(' ' || e.title_folded || ' ')")
+    text = _contains("(' ' || e.body_folded || ' ')")
+    last = len(plan.words) - 1
+    needles = [
+        f" {word}" if plan.prefix_last and i == last else f" {word} "
+        for i, word in enumerate(plan.words)
+    ]
+    parts: list[str] = []
+    params: list = []
+    if len(plan.words) > 1:
+        phrase = " " + " ".join(plan.words) + ("" if plan.prefix_last else " ")
+        parts += [f"{PHRASE_IN_TITLE} * {title}", f"{PHRASE_IN_TEXT} * {text}"]
+        params += [phrase, phrase]
+    for needle in needles:
+        parts += [f"{WORD_IN_TITLE} * {title}", f"{WORD_IN_TEXT} * {text}"]
+        params += [needle, needle]
+    parts.append(f"{TITLE_BONUS} / (1 + length(e.title_folded) / {TITLE_LENGTH})")
+    return " + ".join(parts), params
 
 
 def _reference_branch(plan: Plan, where: str, where_params: list) -> tuple[str, list]:
@@ -164,61 +200,66 @@ def _reference_branch(plan: Plan, where: str, where_params: list) -> tuple[str, 
     )
 
 
+def _page(
+    plan: Plan, candidates: str, candidate_params: list, where: str, where_params: list
+) -> tuple[str, list]:
+    """The page of hits among the candidate ids, ranked."""
+    if plan.reference:
+        branch, branch_params = _reference_branch(plan, where, where_params)
+        candidates = f"SELECT id FROM ({candidates}) AS text_hits UNION {branch}"  # noqa: S608
+        candidate_params = [*candidate_params, *branch_params]
+    reference, reference_params = _reference_sql(plan)
+    exact, exact_params = _exact_sql(plan)
+    relevance, relevance_params = _relevance_sql(plan)
+    sql = (
+        f"SELECT {COLUMNS}, {relevance} AS relevance, {reference} AS reference_hit, "  # noqa: S608 (see SAFETY)
+        f"{exact} AS exact_hit "
+        f"FROM ({candidates}) c JOIN search_entry e ON e.id = c.id "
+        "LEFT JOIN org_unit u ON u.id = e.unit_id "
+        "ORDER BY reference_hit DESC, exact_hit DESC, relevance DESC, e.id DESC "
+        "LIMIT %s OFFSET %s"
+    )
+    params = [*relevance_params, *reference_params, *exact_params, *candidate_params]
+    return sql, [*params, plan.limit, plan.offset]
+
+
 # --- SQLite ---------------------------------------------------------------------------------
 
 
 def fts_match(plan: Plan) -> str:
-    """The FTS5 query: every word in the title or text, and the filters the user chose as
-    tokens of `meta` (a year, a unit, a type, one kind: few rows, which the full-text index
-    intersects fast). The committee and the kinds the user may see are left to the WHERE
-    clause: as tokens they would each be a list as long as the committee's index (one
-    committee per SQLite installation), costing more to intersect than to check."""
-    parts = []
-    if len(plan.kinds) == 1:
-        parts.append(f'meta : "{kind_token(plan.kinds[0])}"')
-    if plan.year:
-        parts.append(f'meta : "y{int(plan.year)}"')
-    if plan.unit_ids is not None:
-        units = " OR ".join(f'"u{int(pk)}"' for pk in plan.unit_ids) or '"u0"'
-        parts.append(f"meta : ({units})")
-    if plan.doc_type_id:
-        parts.append(f'meta : "t{int(plan.doc_type_id)}"')
-    phrases = [f'"{word}"' for word in plan.words]
+    """The FTS5 query: every word (in the title or the text: the filter tokens of `meta`
+    start with "_", which no word holds, so no column filter is needed — one would make
+    FTS5 decode every position list), and the filters the user chose as `meta` tokens (a
+    year, a unit, a type, one kind: few rows, which the index intersects fast). The
+    committee and the kinds the user may see are left to the WHERE clause: as tokens they
+    would each be a list as long as the committee's index (one committee per SQLite
+    installation), costing more to intersect than to check."""
+    parts = [f'"{word}"' for word in plan.words]
     if plan.prefix_last:
-        phrases[-1] += "*"
-    parts.append("{title_folded body_folded} : (" + " ".join(phrases) + ")")
+        parts[-1] += "*"
+    if len(plan.kinds) == 1:
+        parts.append(f'"{kind_token(plan.kinds[0])}"')
+    if plan.year:
+        parts.append(f'"_y{int(plan.year)}"')
+    if plan.unit_ids is not None:
+        units = " OR ".join(f'"_u{int(pk)}"' for pk in plan.unit_ids) or '"_u0"'
+        parts.append(f"({units})")
+    if plan.doc_type_id:
+        parts.append(f'"_t{int(plan.doc_type_id)}"')
     return " AND ".join(parts)
 
 
 def _sqlite(plan: Plan) -> tuple[str, list]:
     where, where_params = where_sql(plan.where)
-    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
-    text = (
+    candidates = (
         "SELECT * FROM ("  # noqa: S608 (see SAFETY)
-        f"SELECT search_entry.id AS id, bm25({FTS_TABLE}, {weights}) AS rank "
+        f"SELECT search_entry.id AS id "
         f"FROM {FTS_TABLE} JOIN search_entry ON search_entry.id = {FTS_TABLE}.rowid "
         f"WHERE {FTS_TABLE} MATCH %s AND ({where}) "
         f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT %s)"
     )
-    params: list = [fts_match(plan), *where_params, plan.cap]
-    if plan.reference:
-        branch, branch_params = _reference_branch(plan, where, where_params)
-        text = (
-            f"SELECT id, MIN(rank) AS rank FROM ({text} UNION ALL "  # noqa: S608 (see SAFETY)
-            f"SELECT id, 0.0 AS rank FROM ({branch})) GROUP BY id"
-        )
-        params += branch_params
-    reference, reference_params = _reference_sql(plan)
-    exact, exact_params = _exact_sql(plan, "instr")
-    sql = (
-        f"SELECT {COLUMNS}, -c.rank AS relevance, {reference} AS reference_hit, "  # noqa: S608 (see SAFETY)
-        f"{exact} AS exact_hit "
-        f"FROM ({text}) c JOIN search_entry e ON e.id = c.id "
-        "LEFT JOIN org_unit u ON u.id = e.unit_id "
-        "ORDER BY reference_hit DESC, exact_hit DESC, c.rank ASC, e.id DESC "
-        "LIMIT %s OFFSET %s"
-    )
-    return sql, [*reference_params, *exact_params, *params, plan.limit, plan.offset]
+    params = [fts_match(plan), *where_params, plan.cap]
+    return _page(plan, candidates, params, where, where_params)
 
 
 # --- PostgreSQL -----------------------------------------------------------------------------
@@ -233,32 +274,11 @@ def tsquery(plan: Plan) -> str:
 
 def _postgresql(plan: Plan) -> tuple[str, list]:
     where, where_params = where_sql(plan.where)
-    text = (
-        "SELECT id FROM (SELECT search_entry.id AS id FROM search_entry "  # noqa: S608 (see SAFETY)
+    candidates = (
+        "SELECT search_entry.id AS id FROM search_entry "  # noqa: S608 (see SAFETY)
         "WHERE search_entry.tsv @@ to_tsquery('simple', %s) "
         f"AND search_entry.committee_id = %s AND ({where}) "
-        "ORDER BY search_entry.id DESC LIMIT %s) AS text_hits"
+        "ORDER BY search_entry.id DESC LIMIT %s"
     )
-    params: list = [tsquery(plan), plan.committee_id, *where_params, plan.cap]
-    if plan.reference:
-        branch, branch_params = _reference_branch(plan, where, where_params)
-        text = f"{text} UNION {branch}"
-        params += branch_params
-    reference, reference_params = _reference_sql(plan)
-    exact, exact_params = _exact_sql(plan, "strpos")
-    sql = (
-        f"SELECT {COLUMNS}, ts_rank(e.tsv, to_tsquery('simple', %s)) AS relevance, "  # noqa: S608 (see SAFETY)
-        f"{reference} AS reference_hit, {exact} AS exact_hit "
-        f"FROM ({text}) c JOIN search_entry e ON e.id = c.id "
-        "LEFT JOIN org_unit u ON u.id = e.unit_id "
-        "ORDER BY reference_hit DESC, exact_hit DESC, relevance DESC, e.id DESC "
-        "LIMIT %s OFFSET %s"
-    )
-    return sql, [
-        tsquery(plan),
-        *reference_params,
-        *exact_params,
-        *params,
-        plan.limit,
-        plan.offset,
-    ]
+    params = [tsquery(plan), plan.committee_id, *where_params, plan.cap]
+    return _page(plan, candidates, params, where, where_params)

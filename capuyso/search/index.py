@@ -46,18 +46,19 @@ UPDATE_FIELDS = [
 
 
 def kind_token(kind: str) -> str:
-    return "k" + kind.replace("_", "")
+    return "_k" + kind.replace("_", "")
 
 
 def meta_tokens(*, committee_id, kind, year=None, unit_id=None, doc_type_id=None) -> str:
-    """The filter tokens the SQLite full-text index matches with the words."""
-    tokens = [f"c{committee_id}", kind_token(kind)]
+    """The filter tokens the SQLite full-text index matches with the words. They start
+    with "_", which no folded word holds, so a word never matches one."""
+    tokens = [f"_c{committee_id}", kind_token(kind)]
     if year:
-        tokens.append(f"y{year}")
+        tokens.append(f"_y{year}")
     if unit_id:
-        tokens.append(f"u{unit_id}")
+        tokens.append(f"_u{unit_id}")
     if doc_type_id:
-        tokens.append(f"t{doc_type_id}")
+        tokens.append(f"_t{doc_type_id}")
     return " ".join(tokens)
 
 

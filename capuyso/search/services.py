@@ -35,10 +35,9 @@ from capuyso.search.text import (
 
 PER_PAGE = 20
 CANDIDATE_CAP = 1000  # text matches ranked per query (the newest ones)
-# The last word also matches as a prefix from this length on ("chuyen" → "chuyen*"); a
-# shorter one only when the words as typed find nothing ("chuyen d"): a short prefix
-# stands for many words, and ranking them all costs more than the search.
-PREFIX_FROM = 4
+# The words match whole; the last one matches as a prefix only when the words as typed find
+# nothing ("chuyen d"): FTS5 answers a prefix by merging the lists of every word it starts
+# ("dang*": 820,000 rows at 1,000,000 items, 120 ms), whatever the cap.
 MAX_QUERY_LENGTH = 200
 REFERENCE_SPACES = re.compile(r"\s*([-/])\s*")
 MIN_YEAR, MAX_YEAR = 1930, 2100
@@ -280,7 +279,7 @@ def search(
         year=year_value,
         unit_ids=unit_ids,
         doc_type_id=type_id,
-        prefix_last=len(parsed.words[-1]) >= PREFIX_FROM,
+        prefix_last=False,
         limit=per_page + 1,
         offset=(result.number - 1) * per_page,
         cap=CANDIDATE_CAP,
