@@ -58,7 +58,9 @@ from capuyso.fees.forms_ledger import (
     parse_cash_lines,
 )
 from capuyso.fees.models import Payment
+from capuyso.fees.services import bases as bases_services
 from capuyso.fees.services import books, excuses, payments, remittances
+from capuyso.fees.services import reliefs as relief_services
 from capuyso.fees.services.dues import dues_compute
 from capuyso.members.models import Member
 
@@ -489,6 +491,11 @@ def statement_context(request, member: Member) -> dict:
         "today": today,
         "this_month": books.this_month(),
         "bases_template": bases_template(),
+        # the member's fee basis history and reliefs (fees/_member_bases.html)
+        "bases_current": bases_services.basis_in_force(member, books.this_month()),
+        "bases_history": bases_services.bases_history(member),
+        "bases_reliefs": relief_services.reliefs_of(member),
+        "bases_manage": member.cell_id is not None and may_manage_cell(request.user, member.cell),
     }
 
 
