@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
@@ -307,13 +308,15 @@ class CellRow:
     flag: UnpaidFlag | None = None
     excuse: UnpaidExcuse | None = None
 
-    @property
+    @cached_property
     def status(self) -> str:
         return MonthLine(None, self.due, self.paid, self.extra, self.excuse).status
 
     @property
     def left_to_pay(self) -> int:
-        return max((self.due.amount if self.due else 0) - self.paid, 0)
+        if self.due is None or self.due.basis_missing:
+            return 0
+        return max(self.due.amount - self.paid, 0)
 
 
 @dataclass
