@@ -211,7 +211,7 @@ def percentile(samples: list[float], q: int) -> float:
 # --- the database --------------------------------------------------------------------------
 
 
-def use_own_database(items: int, rebuild: bool) -> str:
+def use_own_database(items: int, rebuild: bool, suffix: str = "") -> str:
     """Point the default connection at the benchmark's own database; returns its vendor."""
     from django.conf import settings
     from django.core.management import call_command
@@ -219,14 +219,14 @@ def use_own_database(items: int, rebuild: bool) -> str:
 
     connection = connections["default"]
     if connection.vendor == "sqlite":
-        path = settings.DATA_DIR / f"bench-search-{items}.sqlite3"
+        path = settings.DATA_DIR / f"bench-search-{items}{suffix}.sqlite3"
         if rebuild:
             for suffix in ("", "-wal", "-shm"):
                 if os.path.exists(f"{path}{suffix}"):
                     os.remove(f"{path}{suffix}")
         _switch(NAME=path)
     elif connection.vendor == "postgresql":
-        name = f"capuyso_bench_search_{items}"
+        name = f"capuyso_bench_search_{items}{suffix.replace('-', '_')}"
         _switch(NAME="postgres")
         connection.ensure_connection()
         connection.connection.autocommit = True
@@ -298,8 +298,9 @@ def item_text(rng: random.Random, words: int) -> tuple[str, str, int, str]:
     return title, reference, year, " ".join(sentences)
 
 
-def build(items: int, words: int) -> dict:
-    """Two committees, a clerk, `items` dossiers with their index rows. Returns counts."""
+def build(items: int, words: int, committees: int = 2, spread: bool = False) -> dict:
+    """`committees` committees, a clerk of the first, `items` dossiers with their index
+    rows: 90 % in the first committee, or the same share in each with `spread`."""
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -318,9 +319,12 @@ def build(items: int, words: int) -> dict:
         main = org_services.committee_create(
             actor=None, slug="bench-search", name="Đảng bộ xã Phú Cát (bench)"
         )
-        other = org_services.committee_create(
-            actor=None, slug="bench-search-2", name="Đảng bộ xã Đông Xuân (bench)"
-        )
+        others = [
+            org_services.committee_create(
+                actor=None, slug=f"bench-search-{n}", name=f"Đảng bộ xã số {n} (bench)"
+            )
+            for n in range(2, committees + 1)
+        ]
         clerk, _ = account_services.user_create(
             actor=None,
             committee=main,
@@ -382,7 +386,10 @@ def build(items: int, words: int) -> dict:
     for start in range(1, items + 1, BATCH):
         dossiers, entries = [], []
         for pk in range(start, min(start + BATCH, items + 1)):
-            committee = other if pk % 10 == 0 else main
+            if spread:  # every committee the same share (a city's communes)
+                committee = main if pk % committees == 0 else others[pk % committees - 1]
+            else:  # one commune with 90 %, its neighbours the rest
+                committee = others[pk % len(others)] if pk % 10 == 0 and others else main
             title, reference, year, body = item_text(rng, words)
             text_chars += len(body)
             code = uuid.UUID(int=rng.getrandbits(128), version=4)
@@ -560,6 +567,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--words", type=int, default=40, help="words of text per item")
     parser.add_argument("--n", type=int, default=30, help="timed runs per query")
     parser.add_argument("--rebuild", action="store_true", help="delete the dataset first")
+    parser.add_argument("--committees", type=int, default=2, help="committees sharing it")
+    parser.add_argument(
+        "--spread", action="store_true", help="the same share per committee (else 90 %% in one)"
+    )
     options = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -571,10 +582,13 @@ def main(argv: list[str] | None = None) -> None:
     from capuyso.org.models import Committee
     from capuyso.search.models import SearchEntry
 
-    vendor = use_own_database(options.items, options.rebuild)
+    suffix = ""
+    if options.committees != 2 or options.spread:
+        suffix = f"-c{options.committees}" + ("-spread" if options.spread else "")
+    vendor = use_own_database(options.items, options.rebuild, suffix)
     if not Committee.objects.filter(slug="bench-search").exists():
         _log(f"building {options.items:,} items of ~{options.words} words ({vendor})")
-        built = build(options.items, options.words)
+        built = build(options.items, options.words, options.committees, options.spread)
         size = None
         if vendor == "sqlite":
             size = os.path.getsize(connection.settings_dict["NAME"])
@@ -583,6 +597,8 @@ def main(argv: list[str] | None = None) -> None:
                 "name": "search.build",
                 "database": vendor,
                 "items": options.items,
+                "committees": options.committees,
+                "spread": options.spread,
                 "words_per_item": options.words,
                 **built,
                 "database_bytes": size,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -129,7 +128,3 @@ def source_for(obj) -> Source | None:
         if candidate.model == label:
             return candidate
     return None
-
-
-def sources_for_model(label: str) -> Iterable[Source]:
-    return [s for s in _SOURCES.values() if s.model == label]

@@ -142,12 +142,6 @@ def _visible(source: registry.Source, user):
     return source.visible(user)
 
 
-def searchable_kinds(user) -> list[tuple[str, str]]:
-    """(kind, label) of the kinds `user` may find anything of (no query: the apps' rules
-    answered from the user's positions)."""
-    return [(s.kind, str(s.label)) for s, _q in _scopes(user)]
-
-
 def _scopes(user) -> list[tuple[registry.Source, Any]]:
     scopes = []
     for source in registry.sources():
@@ -156,6 +150,31 @@ def _scopes(user) -> list[tuple[registry.Source, Any]]:
             continue
         scopes.append((source, visible))
     return scopes
+
+
+def _sql(queryset) -> tuple:
+    return queryset.order_by().values("pk").query.sql_with_params()
+
+
+def _is_whole_committee(source: registry.Source, visible, committee_id: int) -> bool:
+    """Did the app's selector answer "every object of the committee"? (The same SQL as the
+    committee's objects: a committee-wide reader.) Any narrowing it adds, now or later,
+    makes the SQL differ, and the hits are then checked object by object."""
+    everything = source.model_class()._default_manager.filter(committee_id=committee_id)
+    return _sql(visible) == _sql(everything)
+
+
+def _scope(scopes, committee_id: int) -> Q:
+    """What the user may find, per kind: the kind alone where the app's selector gives the
+    whole committee (the index rows are the committee's, and objects are never deleted
+    while indexed: `search_reindex` would drop a row left behind), otherwise an EXISTS on
+    the selector's queryset for each hit."""
+    whole = [s.kind for s, v in scopes if _is_whole_committee(s, v, committee_id)]
+    scope = Q(kind__in=whole) if whole else Q(pk__in=[])
+    for source, visible in scopes:
+        if source.kind not in whole:
+            scope |= Q(kind=source.kind) & Exists(visible.filter(pk=OuterRef("object_id")))
+    return scope
 
 
 def _clean_year(year) -> int | None:
@@ -255,10 +274,7 @@ def search(
         return result
     if not parsed.words or not scopes:
         return result
-    scope = Q()
-    for source, visible in scopes:
-        scope |= Q(kind=source.kind) & Exists(visible.filter(pk=OuterRef("object_id")))
-    where = Q(committee_id=committee_id) & scope
+    where = Q(committee_id=committee_id) & _scope(scopes, committee_id)
     unit_ids = _unit_ids(committee_id, unit)
     type_id = _doc_type_id(committee_id, doc_type)
     if unit_ids == [] or type_id == 0:  # an unknown unit or type: nothing matches

@@ -284,15 +284,31 @@ def test_a_cell_secretary_sees_the_cells_documents_and_members_only(cast):
     assert str(office.code) not in found and str(theirs.code) not in found
 
 
-def test_a_deleted_object_is_never_shown_even_if_its_row_stays(cast):
-    folder = dossier(cast, title="Hồ sơ tạm")
-    from capuyso.archive.models import Dossier
+def test_hits_are_checked_one_by_one_unless_the_app_gives_the_whole_committee(cast):
+    from capuyso.search.services import _is_whole_committee, _scopes
 
-    Dossier.objects.filter(pk=folder.pk).delete()
-    assert SearchEntry.objects.filter(kind="dossier").exists()
-    assert codes(cast.clerk, "ho so tam") == []
-    assert reindex(kinds=["dossier"]) == {"dossier": 0}
-    assert not SearchEntry.objects.filter(kind="dossier").exists()
+    whole = {s.kind for s, v in _scopes(cast.clerk) if _is_whole_committee(s, v, cast.committee.pk)}
+    assert whole == {"incoming", "outgoing", "dossier", "meeting", "member"}
+    cell = {
+        s.kind
+        for s, v in _scopes(cast.cell_secretary)
+        if _is_whole_committee(s, v, cast.committee.pk)
+    }
+    assert cell == set()
+
+
+def test_a_row_left_behind_by_a_deletion_is_checked_or_dropped_by_reindex(cast):
+    from capuyso.meetings.models import Meeting
+
+    held = meeting(cast, title="Họp tạm")
+    Meeting.objects.filter(pk=held.pk).delete()  # no service deletes meetings; an admin might
+    assert SearchEntry.objects.filter(kind="meeting").exists()
+    # Checked object by object for those who see part of the committee: never shown.
+    assert codes(cast.member, "hop tam") == []
+    assert codes(cast.cell_secretary, "hop tam") == []
+    assert reindex(kinds=["meeting"]) == {"meeting": 0}
+    assert not SearchEntry.objects.filter(kind="meeting").exists()
+    assert codes(cast.clerk, "hop tam") == []
 
 
 def test_the_committee_viewer_sees_every_kind_of_its_committee_only(cast):
