@@ -23,6 +23,8 @@ def test_me_describes_the_caller_and_their_rights(api_get, cast):
         "members.manage",
         "meetings.view",
         "meetings.manage",
+        "fees.view",
+        "fees.manage",
         "stats.view",
         "documents.view",
         "documents.register",
