@@ -57,7 +57,8 @@ def phu_cat_codes(cast):
         names = {f.name for f in model._meta.get_fields()}
         if {"code", "committee"} <= names:
             for code in model.objects.filter(committee=committee).values_list("code", flat=True):
-                found[str(code)] = model._meta.label_lower
+                # An index row (search) carries its object's code: the object names it.
+                found.setdefault(str(code), model._meta.label_lower)
     # Every kind of object the API can name is represented.
     assert {
         "org.unit",
