@@ -623,6 +623,7 @@ def committee(request):
         "next_month": calc.add_months(month, 1),
         "may_manage": may_manage_committee(request.user),
         "year_view": request.GET.get("view") == "year",
+        "month_key": month.strftime("%Y-%m"),
     }
     template = "fees/committee.html#summary" if request.htmx else "fees/committee.html"
     return render(request, template, context)
