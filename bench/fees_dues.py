@@ -78,6 +78,26 @@ def _stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def _db_cpu() -> float | None:
+    """CPU seconds used so far by this connection's PostgreSQL backend, when it runs on this
+    host (read from /proc); None otherwise."""
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _round(after: float | None, before: float | None) -> float | None:
+    return None if after is None or before is None else round(after - before, 2)
+
+
 def _count_queries():
     counter = {"n": 0}
 
@@ -100,29 +120,42 @@ def run(
     included, as the monthly job runs), then delete what was written; yields the lines.
     With keep_data (the standalone synthetic city) the bases stay for the next run."""
     from capuyso.fees.models import FeeBasis
-    from capuyso.fees.services.dues import dues_compute
+    from capuyso.fees.services.dues import dues_compute, dues_compute_many
     from capuyso.org.models import Committee
 
     month = (month or timezone.localdate()).replace(day=1)
     target = TARGETS.get(scale, 20.0)
     committees = list(Committee.objects.filter(pk__in=committee_ids).order_by("pk"))
 
-    def compute(name: str, **extra) -> dict:
+    def compute(name: str, workers: int = 1, **extra) -> dict:
         counter, wrapper = _count_queries()
         totals = {"members": 0, "written": 0, "unchanged": 0, "computed": 0, "total": 0}
         started = time.perf_counter()
+        cpu = time.process_time()
+        db_cpu = _db_cpu()
         with wrapper:
-            for committee in committees:
-                result = dues_compute(committee=committee, month=month)
-                for key in totals:
-                    totals[key] += getattr(result, key)
+            if workers > 1:
+                results = dues_compute_many(
+                    committee_ids=[c.pk for c in committees], month=month, workers=workers
+                )
+            else:
+                results = [dues_compute(committee=c, month=month) for c in committees]
+        for result in results:
+            for key in totals:
+                totals[key] += getattr(result, key)
         seconds = time.perf_counter() - started
         line = {
             "name": name,
             "seconds": round(seconds, 3),
             "committees": len(committees),
             **totals,
-            "queries": counter["n"],
+            "queries": counter["n"] if workers == 1 else None,
+            "workers": workers,
+            # CPU of this process and of its database backend (PostgreSQL on this host): the
+            # figure that does not depend on what else the machine is doing.
+            "cpu_seconds": round(time.process_time() - cpu, 2) if workers == 1 else None,
+            "db_cpu_seconds": _round(_db_cpu(), db_cpu) if workers == 1 else None,
+            "load_average": round(os.getloadavg()[0], 1),
             "month": f"{month:%Y-%m}",
             "vendor": connection.vendor,
             **extra,
@@ -159,6 +192,18 @@ def run(
         first = compute(f"fees.dues.{scale}", target_seconds=target)
         first["pass"] = first["seconds"] < target and first["written"] == first["members"]
         lines.append(first)
+        if (
+            connection.vendor == "postgresql"
+            and len(committees) > 1
+            and not connection.in_atomic_block
+        ):
+            clean_dues(committee_ids, month)
+            workers = os.cpu_count() or 2
+            parallel = compute(f"fees.dues.{scale}.workers", workers=workers, target_seconds=target)
+            parallel["pass"] = (
+                parallel["seconds"] < target and parallel["written"] == parallel["members"]
+            )
+            lines.append(parallel)
         again = compute(f"fees.dues.{scale}.again")
         again["pass"] = again["written"] == 0
         lines.append(again)

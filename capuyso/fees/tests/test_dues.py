@@ -11,9 +11,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from capuyso.audit.models import AuditEvent
-from capuyso.core.testing import make_member
+from capuyso.core.testing import build_cast, make_member
 from capuyso.fees import calc
 from capuyso.fees.models import FeeReference, MonthlyDue
 from capuyso.fees.services.dues import dues_compute_all, dues_compute_start
@@ -379,3 +380,20 @@ def test_a_row_another_committee_computed_is_left_alone(fees):
     f.compute(fees.committee, APR)
     due = f.due_of(moved, APR)
     assert (due.committee, due.cell, due.amount) == (fees.committee, fees.cell, 50_000)
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="parallel computation runs on PostgreSQL only"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_every_committee_in_two_processes_gives_the_same_dues():
+    cast = build_cast()
+    one = f.member_with_basis(cast, "salaried", 7_654_321, full_name="Một")
+    two = f.member_with_basis(
+        cast.other, "retired", 5_432_101, cell=cast.foreign_cell, full_name="Hai"
+    )
+    runs = dues_compute_all(month=MAR, workers=2)
+    assert sorted((r.committee, r.written) for r in runs) == [("dong-xuan", 1), ("phu-cat", 1)]
+    assert (amount(one, MAR), amount(two, MAR)) == (76_543, 27_161)
+    again = dues_compute_all(month=MAR, workers=2)
+    assert [r.written for r in again] == [0, 0]

@@ -20,6 +20,12 @@ class Command(BaseCommand):
         parser.add_argument("--committee", help=_("the committee's short name (slug)"))
         parser.add_argument("--all", action="store_true", help=_("every committee"))
         parser.add_argument("--month", help=_("YYYY-MM (default: the current month)"))
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help=_("with --all on PostgreSQL: committees computed at the same time"),
+        )
 
     def handle(self, *args, **options):
         month = calc.month_start(timezone.localdate())
@@ -29,7 +35,7 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError(_("The month must be written YYYY-MM.")) from exc
         if options["all"]:
-            runs = dues_compute_all(month=month)
+            runs = dues_compute_all(month=month, workers=max(1, options["workers"]))
             self.stdout.write(json.dumps([r.as_dict() for r in runs], ensure_ascii=False))
             return
         if not options["committee"]:
