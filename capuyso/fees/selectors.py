@@ -27,7 +27,7 @@ from functools import cached_property
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404
 from django.utils import timezone
 
@@ -601,23 +601,24 @@ def committee_summary(committee, month: dt.date) -> Summary:
         .annotate(total=Sum("amount"))
         .values("total")
     )
-    paid = Coalesce(Subquery(paid_for_month), 0)
+    # The subquery appears once in the SQL (paid = due − unpaid): SQLite runs it per row.
+    short = Greatest(F("amount") - Coalesce(Subquery(paid_for_month), 0), 0)
     for row in (
         MonthlyDue.objects.filter(committee_id=committee_id, month=month)
-        .annotate(paid=paid)
+        .annotate(short=short)
         .values("cell_id")
         .annotate(
             due=Sum("amount"),
             members=Count("id"),
             no_basis=Count("id", filter=Q(basis_missing=True)),
-            paid_total=Sum(Least(F("paid"), F("amount"))),
-            missing=Sum(Greatest(F("amount") - F("paid"), 0)),
+            missing=Sum("short"),
         )
         .order_by()
     ):
         m = figures(this, row["cell_id"])
         m.members, m.no_basis = row["members"], row["no_basis"]
-        m.paid, m.missing = row["paid_total"] or 0, row["missing"] or 0
+        m.missing = row["missing"] or 0
+        m.paid = row["due"] - m.missing
         entry = live_entry(row["cell_id"], month)
         if entry is not None:
             entry["due"] = row["due"]
