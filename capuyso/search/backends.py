@@ -27,7 +27,8 @@ with the committee, kind, year, unit and type as tokens of a `meta` column, so t
 full-text index itself narrows to the committee and the filters.
 
 PostgreSQL: a generated `tsvector` column (config `simple`: no stemming, no stop words —
-the folded words are indexed as they are) with a GIN index. Chosen over trigram indexes
+the folded words are indexed as they are; plus the `meta` filter tokens as lexemes, so
+the GIN index narrows to the committee itself) with a GIN index. Chosen over trigram indexes
 because Vietnamese is written in short syllables: "ke", "so", "uy" have no trigram a GIN
 index can use, a trigram LIKE also matches inside other words ("so" in "song"), and
 similarity ranks long texts poorly. Word matching with a GIN index behaves like FTS5.
@@ -272,13 +273,30 @@ def tsquery(plan: Plan) -> str:
     return " & ".join(terms)
 
 
+def meta_tsquery(plan: Plan) -> str:
+    """The filter lexemes the tsvector holds as they are (migration 0004), as a tsquery
+    literal: the committee always (the index then returns the committee's rows only), and
+    the filters the user chose."""
+    terms = [f"'_c{int(plan.committee_id)}'"]
+    if len(plan.kinds) == 1:
+        terms.append(f"'{kind_token(plan.kinds[0])}'")
+    if plan.year:
+        terms.append(f"'_y{int(plan.year)}'")
+    if plan.unit_ids is not None:
+        units = " | ".join(f"'_u{int(pk)}'" for pk in plan.unit_ids) or "'_u0'"
+        terms.append(f"({units})")
+    if plan.doc_type_id:
+        terms.append(f"'_t{int(plan.doc_type_id)}'")
+    return " & ".join(terms)
+
+
 def _postgresql(plan: Plan) -> tuple[str, list]:
     where, where_params = where_sql(plan.where)
     candidates = (
         "SELECT search_entry.id AS id FROM search_entry "  # noqa: S608 (see SAFETY)
-        "WHERE search_entry.tsv @@ to_tsquery('simple', %s) "
+        "WHERE search_entry.tsv @@ (to_tsquery('simple', %s) && %s::tsquery) "
         f"AND search_entry.committee_id = %s AND ({where}) "
         "ORDER BY search_entry.id DESC LIMIT %s"
     )
-    params = [tsquery(plan), plan.committee_id, *where_params, plan.cap]
+    params = [tsquery(plan), meta_tsquery(plan), plan.committee_id, *where_params, plan.cap]
     return _page(plan, candidates, params, where, where_params)
