@@ -25,6 +25,9 @@ def _column(expression: str) -> list[str]:
         f"ALTER TABLE search_entry ADD COLUMN tsv tsvector GENERATED ALWAYS AS ({expression}) "
         "STORED",
         "CREATE INDEX search_entry_tsv ON search_entry USING gin (tsv)",
+        # The planner chooses between the index and a newest-first scan from the lexemes'
+        # frequencies: without them it guesses a common word is rare.
+        "ANALYZE search_entry",
     ]
 
 
