@@ -21,6 +21,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 
+# Month arithmetic lives in core (the meeting series use it too); fee code calls it as calc.*.
+from capuyso.core.months import add_months as add_months
+from capuyso.core.months import month_end as month_end
+from capuyso.core.months import month_start as month_start
+from capuyso.core.months import months_between as months_between
+
 HALF_UP = "half_up"
 DOWN = "down"
 UP = "up"
@@ -34,27 +40,6 @@ PARTY_AGE = "party_age"
 
 
 # --- Months ------------------------------------------------------------------------------
-
-
-def month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def add_months(month: dt.date, months: int) -> dt.date:
-    """The first day of the month `months` after (or before) `month`'s month."""
-    index = month.year * 12 + (month.month - 1) + months
-    year, m = divmod(index, 12)
-    return dt.date(year, m + 1, 1)
-
-
-def month_end(month: dt.date) -> dt.date:
-    return add_months(month, 1) - dt.timedelta(days=1)
-
-
-def months_between(first: dt.date, last: dt.date) -> int:
-    """How many months `first`..`last` cover, both included (0 when last is before first)."""
-    count = (last.year - first.year) * 12 + last.month - first.month + 1
-    return max(count, 0)
 
 
 def parse_month(text: str) -> dt.date:

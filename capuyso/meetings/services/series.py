@@ -25,6 +25,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from capuyso.audit.services import Verb, audit_record
+from capuyso.core.months import add_months
 from capuyso.meetings.access import may_manage_unit
 from capuyso.meetings.models import Meeting, MeetingSeries
 from capuyso.org.models import Unit
@@ -33,12 +34,6 @@ from capuyso.search.index import index_object
 SERIES_FIELDS = ("title", "day_of_month", "time", "place", "starts_on", "ends_on")
 LAST_SAFE_DAY = 28
 MONTHS_AHEAD = 2
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The first of the month `months` after `day`'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def month_bounds(first: dt.date) -> tuple[dt.datetime, dt.datetime]:
