@@ -1,0 +1,3 @@
+"""Routes of the archive's ocr pages (included by capuyso/archive/urls.py)."""
+
+urlpatterns: list = []
