@@ -25,6 +25,7 @@ from capuyso.audit.services import Verb, audit_record, diff, snapshot
 from capuyso.fees import calc
 from capuyso.fees.access import may_manage_cell
 from capuyso.fees.models import CellMonthBook, MonthlyDue, Payment, RetentionRule
+from capuyso.fees.services.refs import lock_committee_fees
 from capuyso.org.models import Unit
 
 Status = CellMonthBook.Status
@@ -201,6 +202,9 @@ def book_close(*, actor, cell: Unit, month: dt.date, version: int | None) -> Cel
     """Close the cell's book of `month` with its totals. Refused when already closed, when
     the form is stale, for a month not yet begun, or when no retention share is in force."""
     require_manage(actor, cell)
+    # The lock the dues computation holds: a computation under way finishes before the totals
+    # are read, and none starts until the book is closed.
+    lock_committee_fees(cell.committee_id)
     book = book_for_update(cell, month)
     if book.status == Status.CLOSED:
         raise ValidationError(

@@ -34,6 +34,7 @@ from capuyso.fees.models import (
     FeeSettings,
     MonthlyDue,
 )
+from capuyso.fees.services.refs import lock_committee_fees, refs_assign
 from capuyso.members.models import Gap, Member
 from capuyso.members.party_age import gap_spans, milestone_from
 from capuyso.org.models import Committee
@@ -154,6 +155,7 @@ class DuesRun:
     skipped_closed: int = 0  # members in cells whose month book is closed
     skipped_other_committee: int = 0
     total: int = 0  # sum of the dues computed (đồng)
+    refs_given: int = 0  # payment-note numbers given to members and cells new to the ledger
     no_settings: bool = False  # no fee settings in force: defaults used
     cells_closed: list[str] = field(default_factory=list)
 
@@ -333,6 +335,9 @@ def dues_compute(*, committee: Committee, month: dt.date, cells=None, actor=None
     Idempotent; closed cell months are not touched."""
     month = calc.month_start(month)
     committee_id = committee.pk
+    # Closing a cell's month takes the same lock: the books read as open below stay open
+    # until this transaction ends.
+    lock_committee_fees(committee_id)
     if connection.vendor == "postgresql":
         # The rows are derived data, recomputed at will: the commit need not wait for the
         # disk (a crash may lose the last computation, never corrupt anything).
@@ -409,6 +414,11 @@ def dues_compute(*, committee: Committee, month: dt.date, cells=None, actor=None
         if old is None:
             fresh[member_id] = figures
 
+    # The payment codes shown for the month need each member's and cell's number: given here,
+    # in bulk, so the pages and the API that show codes only read them.
+    run.refs_given = refs_assign(
+        committee_id, list(owing_ids), sorted({cell_id for _m, cell_id in members})
+    )
     run.written = _upsert(to_write, month, now)
     if run.written < len(to_write):  # rows of members computed by another committee
         for member_id in _skipped_elsewhere(committee_id, month, list(fresh)):

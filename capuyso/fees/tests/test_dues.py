@@ -397,3 +397,29 @@ def test_every_committee_in_two_processes_gives_the_same_dues():
     assert (amount(one, MAR), amount(two, MAR)) == (76_543, 27_161)
     again = dues_compute_all(month=MAR, workers=2)
     assert [r.written for r in again] == [0, 0]
+
+
+def test_the_computation_numbers_every_member_and_cell_for_payment_notes(fees):
+    assert fee_ref_for_member(fees.farmer) == 1  # numbered earlier: kept
+    run = f.compute(fees.committee, MAR)
+    # six more members and both cells of the committee
+    assert run.refs_given == 8
+    refs = FeeReference.objects.filter(committee=fees.committee)
+    numbers = sorted(refs.filter(kind="member").values_list("number", flat=True))
+    assert numbers == [1, 2, 3, 4, 5, 6, 7]
+    assert fee_ref_for_member(fees.farmer) == 1
+    assert {fees.cell.pk, fees.other_cell.pk} == set(
+        refs.filter(kind="cell").values_list("cell_id", flat=True)
+    )
+    assert len(set(refs.values_list("code", flat=True))) == 9  # each row its own code
+    assert f.compute(fees.committee, APR).refs_given == 0
+    # a member received from the other committee is numbered here, once
+    moved = f.member_with_basis(
+        fees.other, "salaried", 5_000_000, cell=fees.foreign_cell, full_name="Chuyển Đến"
+    )
+    f.compute(fees.other, APR)
+    assert fee_ref_for_member(moved) == 1
+    Member.objects.filter(pk=moved.pk).update(committee=fees.committee, cell=fees.cell)
+    assert f.compute(fees.committee, MAY).refs_given == 1
+    assert FeeReference.objects.get(member=moved).committee == fees.committee
+    assert member_for_ref(fees.committee, 8) == moved

@@ -277,3 +277,21 @@ def test_cell_notices_queries_are_bounded(cast, client_for, django_assert_max_nu
     client.get(url("notice_cell", cast.cell))  # gives the references
     with django_assert_max_num_queries(25):
         assert client.get(url("notice_cell", cast.cell)).status_code == 200
+
+
+def test_after_the_dues_computation_the_code_pages_only_read_numbers(cast, client_for):
+    from capuyso.fees.models import FeeReference
+    from capuyso.fees.tests import factories as f
+
+    account(cast.committee)
+    members = [
+        f.member_with_basis(cast, "salaried", 5_000_000 + i, full_name=f"Đảng viên {i:02d}")
+        for i in range(5)
+    ]
+    f.compute(cast.committee, MONTH)
+    numbered = set(FeeReference.objects.values_list("pk", "number"))
+    client = client_for(cast.cell_secretary)
+    assert client.get(url("notice_cell", cast.cell)).status_code == 200
+    assert client.get(url("qr_member", members[0])).status_code == 200
+    assert client.get(url("qr_cell", cast.cell)).status_code == 200
+    assert set(FeeReference.objects.values_list("pk", "number")) == numbered
