@@ -85,6 +85,11 @@ class Source:
             objects = objects.filter(committee_id=committee_id)
         return objects
 
+    def committee_objects(self, committee_id: int) -> QuerySet:
+        """The committee's objects that may be found at all, by the committee itself (the
+        `capuyso search` command); a source narrows it (the archive: not disposed of)."""
+        return self.model_class()._default_manager.filter(committee_id=committee_id)
+
     def visible(self, user) -> QuerySet | None:
         """The objects `user` may find (None: none of this kind)."""
         raise NotImplementedError

@@ -138,7 +138,7 @@ def _committee_id(user) -> int | None:
 
 def _visible(source: registry.Source, user):
     if isinstance(user, CommitteeViewer):
-        return source.model_class()._default_manager.filter(committee_id=user.committee_id)
+        return source.committee_objects(user.committee_id)
     return source.visible(user)
 
 
@@ -159,7 +159,10 @@ def _sql(queryset) -> tuple:
 def _is_whole_committee(source: registry.Source, visible, committee_id: int) -> bool:
     """Did the app's selector answer "every object of the committee"? (The same SQL as the
     committee's objects: a committee-wide reader.) Any narrowing it adds, now or later,
-    makes the SQL differ, and the hits are then checked object by object."""
+    makes the SQL differ, and the hits are then checked object by object. (Compared with
+    all the committee's rows, not `committee_objects`: a source that narrows those — the
+    archive leaves out what was disposed of — keeps its check per hit, so a row the index
+    still holds is never shown.)"""
     everything = source.model_class()._default_manager.filter(committee_id=committee_id)
     return _sql(visible) == _sql(everything)
 

@@ -1,32 +1,10 @@
 """The platform's own search sources: incoming and outgoing documents, dossiers, meetings,
 members. Visibility always comes from the owning app's selector.
 
-The archive's items plug in the same way, from the archive app:
-
-    class ArchiveItemSource(Source):
-        kind = "archive_item"
-        label = _("Archive items")
-        model = "archive.ArchiveItem"
-        order = 35
-
-        def document(self, item):
-            return IndexDocument(
-                committee_id=item.committee_id, title=item.title, body=item.text,
-                reference=item.reference, date=item.document_date, year=item.year,
-                unit_id=item.dossier.unit_id, doc_type_id=item.doc_type_id,
-                type_label=item.doc_type.name if item.doc_type_id else "",
-                source_name=item.source_name,
-            )
-
-        def visible(self, user):
-            return archive_items_for_user(user)  # the archive's own selector
-
-        def url(self, link, access):
-            return object_url("archive:item", link.code)
-
-    register(ArchiveItemSource())  # in ArchiveConfig.ready()
-
-and `index_object(item)` where its services write an item (ingest, OCR done, metadata
+The archive's items plug in the same way, from the archive app (capuyso/archive/search.py:
+`ArchiveItemSource`, registered in `ArchiveConfig.ready()`; its text capped at 20,000
+characters, its disposed items left out of the index and of every user's scope), and
+`index_object(item)` where its services write an item (ingest, OCR done, metadata
 confirmed). Hits then carry `source_name`, which `capuyso search --json` prints.
 """
 
