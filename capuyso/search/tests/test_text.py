@@ -66,3 +66,22 @@ def test_snippet_is_a_window_around_the_first_match():
 def test_snippet_of_text_without_match_is_its_beginning():
     assert snippet("Một <script>", ("khong",)) == "Một &lt;script&gt;"
     assert snippet("", ("x",)) == ""
+
+
+def test_fast_fold_agrees_with_fold_on_any_script_and_form():
+    import unicodedata
+
+    from capuyso.core.text import fold
+    from capuyso.search.text import fast_fold, folded_words
+
+    samples = [
+        "ĐẢNG ỦY xã Phú Cát – “Kế hoạch” số 09-KH/ĐU…",  # NFC, typographic punctuation
+        unicodedata.normalize("NFD", "Nghị quyết của Đảng uỷ"),  # decomposed
+        "Ke\u0302\u0301 hoa\u0323ch",  # decomposed by hand
+        "Москва́ Ελλάδα ÑANDÚ straße",  # other scripts take the general path
+        "a\u034fb",  # the grapheme joiner is not a mark: kept
+    ]
+    for text in samples:
+        assert " ".join(fast_fold(text).split()) == fold(text)
+    assert folded_words("Kế hoạch – chuyển đổi số") == ["ke", "hoach", "chuyen", "doi", "so"]
+    assert folded_words("Ελλάδα 2026") == ["ελλαδα", "2026"]
