@@ -127,6 +127,13 @@ ensure_packages() {
     fi
 }
 
+# OCR of scanned archive items: OCRmyPDF with Tesseract and its Vietnamese data (about 200 MB).
+# Without them scans are stored without text and their pages say OCR is unavailable.
+ensure_ocr_packages() {
+    ensure_packages tesseract-ocr tesseract-ocr-vie ocrmypdf ||
+        warn "Continuing without OCR (tesseract-ocr, tesseract-ocr-vie, ocrmypdf): scans are stored without text."
+}
+
 # The system packages the test suite uses. Signing tests use a real SoftHSM2 token (softhsm2,
 # opensc) and LibreOffice for DOCX → PDF; the VietQR tests read the generated QR images back with
 # zbarimg (zbar-tools). Without them those tests skip or take another path, with a warning.
@@ -135,4 +142,5 @@ ensure_test_packages() {
         warn "Some signing tests will be skipped (softhsm2/opensc/libreoffice missing)."
     ensure_packages zbar-tools ||
         warn "The VietQR image read-back tests will be skipped (zbar-tools missing)."
+    ensure_ocr_packages
 }
