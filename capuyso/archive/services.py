@@ -148,7 +148,9 @@ def dossier_version(dossier: Dossier) -> str:
 
 def _locked(dossier: Dossier) -> Dossier:
     return (
-        Dossier.objects.select_for_update().select_related("retention", "unit").get(pk=dossier.pk)
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("retention", "unit")
+        .get(pk=dossier.pk)
     )
 
 
@@ -331,7 +333,7 @@ def dossiers_close_year(*, committee, year: int, today: dt.date | None = None) -
     for pk in pending.values_list("pk", flat=True):
         with transaction.atomic():
             dossier = (
-                Dossier.objects.select_for_update()
+                Dossier.objects.select_for_update(of=("self",))
                 .select_related("retention")
                 .filter(pk=pk, closed_at__isnull=True)
                 .first()

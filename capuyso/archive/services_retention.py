@@ -271,7 +271,11 @@ def disposal_decide(
     if access.committee_id is None or not access.committee_wide(Action.DOCUMENTS_APPROVE):
         raise PermissionDenied
     today = today or timezone.localdate()
-    dossier = Dossier.objects.select_for_update().select_related("retention").get(pk=dossier.pk)
+    dossier = (
+        Dossier.objects.select_for_update(of=("self",))
+        .select_related("retention")
+        .get(pk=dossier.pk)
+    )
     if dossier.committee_id != access.committee_id:
         raise PermissionDenied
     reason = (reason or "").strip()
