@@ -1,7 +1,10 @@
 """Party fees, read with the same rights as the pages (`capuyso.fees.access`).
 
 - `/fees/me` and `/fees/me/qr`: the caller's own fee account and payment code (no action
-  needed; 403 for an account not linked to a member file of the committee).
+  needed; 403 for an account not linked to a member file of the committee);
+  `/fees/me/qr/{png|svg}` the code's image; `POST /fees/me/basis` declares the caller's own
+  fee basis from a month.
+- `/fees/members/{code}/qr` and `/qr/{png|svg}`: a member's payment code and its image.
 - `/fees/members/{code}`: a member's account — the member themselves, or FEES_VIEW over
   their cell (a cell secretary: their own cell; the office and the leaders: every cell).
 - `/fees/cells/{code}/months/{yyyy-mm}`: a cell's month book (FEES_VIEW over the cell).
@@ -19,17 +22,21 @@ import datetime as dt
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import ValidationError as NinjaValidationError
 
-from capuyso.fees import calc, paycodes, selectors
+from capuyso.fees import calc, paycodes, qrimage, selectors
 from capuyso.fees.access import get_cell_for_user, get_member_for_user, require_committee
 from capuyso.members.models import Member
 
-from .schemas import OBJECT_ERRORS
+from .documents import InvalidOut, _field_errors
+from .schemas import OBJECT_ERRORS, ErrorOut
 
 router = Router(tags=["fees"])
 
@@ -39,6 +46,8 @@ STATUS = (
     "`not_computed` (no basis or no rule: no due), or `ahead` (paid before the due exists)."
 )
 FIRST_YEAR, LAST_YEAR = 2000, 2099
+IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+IMAGE_MAX_AGE = 300
 
 
 def _ym(month: dt.date) -> str:
@@ -401,17 +410,13 @@ def my_account(request, query: Query[AccountQuery]):
     return _account(_own_member(request.auth), query.year)
 
 
-@router.get("/fees/me/qr", response={200: PaymentCodeOut, **OBJECT_ERRORS})
-def my_payment_code(request, query: Query[MonthQuery]):
-    """The caller's VietQR payment code for a month (the due less what was paid), with
-    links to the PNG and SVG images. 404 for a member without a cell."""
-    member = _own_member(request.auth)
-    month = _query_month(query.month)
+def _payment_code(member: Member, month: dt.date, images: str) -> dict:
     if member.cell_id is None:
         raise Http404
     code = paycodes.member_code(member, month)
     page = reverse("fees:qr_member", args=[member.code, _ym(month)])
     account = code.account
+    query = f"?month={_ym(month)}"
     return {
         "member": member,
         "month": _ym(month),
@@ -430,10 +435,139 @@ def my_payment_code(request, query: Query[MonthQuery]):
         "static": code.is_static,
         "payload": code.payload,
         "error": str(code.error),
-        "png_url": f"{page}?format=png" if code.payload else None,
-        "svg_url": f"{page}?format=svg" if code.payload else None,
+        "png_url": f"{images}/png{query}" if code.payload else None,
+        "svg_url": f"{images}/svg{query}" if code.payload else None,
         "page_url": page,
     }
+
+
+def _qr_image(member: Member, month: dt.date, fmt: str) -> HttpResponse:
+    """The code as an image, with the API's token like every call (404 without an account
+    or a cell, or for a format other than png and svg)."""
+    if fmt not in IMAGE_TYPES or member.cell_id is None:
+        raise Http404
+    code = paycodes.member_code(member, month)
+    if code.payload is None:
+        raise Http404
+    data = qrimage.qr_png(code.payload) if fmt == "png" else qrimage.qr_svg(code.payload)
+    response = HttpResponse(data, content_type=IMAGE_TYPES[fmt])
+    response["Content-Disposition"] = f'inline; filename="dang-phi-{_ym(month)}.{fmt}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    patch_cache_control(response, private=True, max_age=IMAGE_MAX_AGE)
+    return response
+
+
+IMAGE_NOTE = (
+    " `png` or `svg`; the image itself (`image/png`, `image/svg+xml`), fetched with the API "
+    "token like every call. 404 when there is no bank account to pay to."
+)
+
+
+@router.get("/fees/me/qr", response={200: PaymentCodeOut, **OBJECT_ERRORS})
+def my_payment_code(request, query: Query[MonthQuery]):
+    """The caller's VietQR payment code for a month (the due less what was paid), with
+    links to the PNG and SVG images under this API. 404 for a member without a cell."""
+    member = _own_member(request.auth)
+    base = reverse("api:my_qr_image", args=["png"]).rsplit("/", 1)[0]
+    return _payment_code(member, _query_month(query.month), base)
+
+
+@router.get(
+    "/fees/me/qr/{fmt}",
+    url_name="my_qr_image",
+    description="The caller's payment code of a month as an image:" + IMAGE_NOTE,
+)
+def my_qr_image(request, fmt: str, query: Query[MonthQuery]):
+    if fmt not in IMAGE_TYPES:
+        raise Http404
+    return _qr_image(_own_member(request.auth), _query_month(query.month), fmt)
+
+
+def _invalid(field: str, message: str) -> NinjaValidationError:
+    return NinjaValidationError(
+        [{"loc": ["body", "payload", field], "msg": message, "type": "invalid"}]
+    )
+
+
+class BasisIn(Schema):
+    month: str = Field(description=MONTH + " The first month the basis applies to.")
+    group: str = Field(description="The fee group's short name (e.g. `salaried`, `retired`).")
+    amount: int | None = Field(
+        None,
+        description="The declared amount in đồng (salary base, allowance or pension); null "
+        "for a group that pays a fixed amount.",
+    )
+    note: str = Field("", max_length=255)
+
+
+class BasisOut(Schema):
+    month: str = Field(description=MONTH)
+    group: str
+    group_name: str
+    amount: int | None
+    declared_by: str = Field(description="`member` (declared by the member) or `cell`.")
+
+
+@router.post(
+    "/fees/me/basis", response={201: BasisOut, 401: ErrorOut, 403: ErrorOut, 422: InvalidOut}
+)
+def my_basis_declare(request, payload: BasisIn):
+    """Declare the caller's own fee basis from a month (their group and, for a salaried
+    member, a retiree or one on leave, the amount), as on the "My party fees" page. 422 with
+    the messages to correct: an unknown group, an amount outside the committee's bounds, a
+    month whose fee book is closed."""
+    from capuyso.fees.models import FeeBasis
+    from capuyso.fees.selectors_rules import groups_for
+    from capuyso.fees.services.bases import basis_declare
+
+    member = _own_member(request.auth)
+    month = _parse_month(payload.month)
+    if month is None:
+        raise _invalid("month", _("Enter a month as YYYY-MM."))
+    group = groups_for(member.committee, active_only=True).filter(slug=payload.group).first()
+    if group is None:
+        raise _invalid("group", _("Choose one of the committee's fee groups."))
+    try:
+        row = basis_declare(
+            actor=request.auth,
+            member=member,
+            group=group,
+            amount=payload.amount,
+            month=month,
+            note=payload.note,
+            declared_by=FeeBasis.DeclaredBy.MEMBER,
+        )
+    except DjangoValidationError as exc:
+        raise NinjaValidationError(_field_errors(exc)) from exc
+    return Status(
+        201,
+        {
+            "month": _ym(row.effective_from),
+            "group": group.slug,
+            "group_name": group.name,
+            "amount": row.amount,
+            "declared_by": row.declared_by,
+        },
+    )
+
+
+@router.get("/fees/members/{code}/qr", response={200: PaymentCodeOut, **OBJECT_ERRORS})
+def member_payment_code(request, code: UUID, query: Query[MonthQuery]):
+    """A member's VietQR payment code for a month: for the member themselves or whoever may
+    read their cell's fee book (a cell secretary prints the codes of the cell)."""
+    member = get_member_for_user(request.auth, code)
+    base = reverse("api:member_qr_image", args=[member.code, "png"]).rsplit("/", 1)[0]
+    return _payment_code(member, _query_month(query.month), base)
+
+
+@router.get(
+    "/fees/members/{code}/qr/{fmt}",
+    url_name="member_qr_image",
+    description="A member's payment code of a month as an image:" + IMAGE_NOTE,
+)
+def member_qr_image(request, code: UUID, fmt: str, query: Query[MonthQuery]):
+    member = get_member_for_user(request.auth, code)
+    return _qr_image(member, _query_month(query.month), fmt)
 
 
 @router.get("/fees/members/{code}", response={200: AccountOut, **OBJECT_ERRORS})

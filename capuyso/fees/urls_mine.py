@@ -6,4 +6,5 @@ from capuyso.fees import views_mine as views
 
 urlpatterns = [
     path("mine/", views.mine, name="mine"),
+    path("mine/basis/", views.mine_declare, name="mine_declare"),
 ]

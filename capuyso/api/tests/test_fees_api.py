@@ -186,11 +186,18 @@ def test_my_payment_code_asks_for_what_is_left_of_the_month(api_get, client_for,
     assert parsed["amount"] == AN_DUE
     assert parsed["bank_bin"] == "970405"
     assert vietqr.parse_fee_note(body["note"]).month == 5
-    assert body["png_url"] == body["page_url"] + "?format=png"
-    assert body["svg_url"] == body["page_url"] + "?format=svg"
-    image = client_for(cast.member).get(body["png_url"])
+    assert body["png_url"] == "/api/v1/fees/me/qr/png?month=2026-05"
+    assert body["svg_url"] == "/api/v1/fees/me/qr/svg?month=2026-05"
+    assert body["page_url"] == f"/fees/qr/member/{fees['an'].code}/2026-05/"
+    # the images come with the same token, no browser session needed
+    image = api_get(cast.member, "/fees/me/qr/png", month="2026-05")
     assert image.status_code == 200
     assert image["Content-Type"] == "image/png"
+    assert image.content.startswith(b"\x89PNG\r\n\x1a\n")
+    svg = api_get(cast.member, "/fees/me/qr/svg", month="2026-05")
+    assert svg["Content-Type"] == "image/svg+xml" and b"<svg" in svg.content
+    assert api_get(cast.member, "/fees/me/qr/gif", month="2026-05").status_code == 404
+    assert client_for(cast.member).get(body["page_url"]).status_code == 200
 
     paid = ok(api_get(cast.member, "/fees/me/qr", month="2026-03"))
     assert (paid["amount"], paid["static"], paid["paid"]) == (None, True, AN_DUE)
@@ -375,3 +382,102 @@ def test_the_committee_summary_needs_the_committee_wide_right(client, api_get, c
     body = ok(api_get(cast.outsider, "/fees/committee", month="2026-04"))
     assert str(cast.cell.code) not in str(body)
     assert {c["cell"]["code"] for c in body["cells"]} == {str(cast.foreign_cell.code)}
+
+
+# --- payment codes of a member, images -----------------------------------------------------
+
+
+def test_a_cell_secretary_reads_a_members_code_and_image_with_a_token(client, api_get, cast, fees):
+    BankAccount.objects.create(
+        committee=cast.committee,
+        bank_bin="970405",
+        bank_name="Agribank",
+        account_number="1502205123456",
+        account_name="DANG UY XA PHU CAT",
+    )
+    binh = fees["binh"]
+    body = ok(api_get(cast.cell_secretary, f"/fees/members/{binh.code}/qr", month="2026-04"))
+    assert (body["member"]["full_name"], body["amount"]) == ("Đặng Thị Bình", BINH_DUE)
+    assert body["png_url"] == f"/api/v1/fees/members/{binh.code}/qr/png?month=2026-04"
+    image = api_get(cast.cell_secretary, f"/fees/members/{binh.code}/qr/png", month="2026-04")
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+    # the member themselves; not another member, another cell or another committee
+    assert api_get(cast.member, f"/fees/members/{fees['an'].code}/qr/svg").status_code == 200
+    assert api_get(cast.member, f"/fees/members/{binh.code}/qr").status_code == 403
+    assert api_get(cast.member, f"/fees/members/{binh.code}/qr/png").status_code == 403
+    chi = fees["chi"]
+    assert api_get(cast.cell_secretary, f"/fees/members/{chi.code}/qr/png").status_code == 403
+    assert api_get(cast.outsider_clerk, f"/fees/members/{binh.code}/qr").status_code == 404
+    assert api_get(cast.outsider_clerk, f"/fees/members/{binh.code}/qr/png").status_code == 404
+    assert client.get(f"/api/v1/fees/members/{binh.code}/qr/png").status_code == 401
+
+
+def test_without_an_account_there_is_no_image(api_get, cast, fees):
+    assert api_get(cast.member, "/fees/me/qr/png", month="2026-05").status_code == 404
+
+
+# --- POST /fees/me/basis -------------------------------------------------------------------
+
+
+def api_post(client, user, path, body):
+    from capuyso.accounts.services import api_token_create
+
+    token = api_token_create(actor=None, user=user, name="post")[1]
+    return client.post(
+        f"/api/v1{path}",
+        body,
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+def test_a_member_declares_their_own_basis(client, cast, fees):
+    from capuyso.fees.models import FeeBasis
+
+    response = api_post(
+        client,
+        cast.member,
+        "/fees/me/basis",
+        {"month": "2026-06", "group": "salaried", "amount": 8_000_000, "note": "Lên lương"},
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body == {
+        "month": "2026-06",
+        "group": "salaried",
+        "group_name": body["group_name"],
+        "amount": 8_000_000,
+        "declared_by": "member",
+    }
+    row = FeeBasis.objects.get(member=fees["an"], effective_from=f.month(2026, 6))
+    assert (row.amount, row.declared_by, row.note) == (8_000_000, "member", "Lên lương")
+
+
+def test_a_bad_declaration_is_refused_and_changes_nothing(client, cast, fees):
+    from capuyso.fees.models import FeeBasis
+
+    before = FeeBasis.objects.count()
+
+    def errors(body):
+        response = api_post(client, cast.member, "/fees/me/basis", body)
+        assert response.status_code == 422, response.content
+        return [(e["loc"][-1], e["type"]) for e in response.json()["detail"]]
+
+    assert errors({"month": "06/2026x", "group": "salaried", "amount": 1}) == [("month", "invalid")]
+    assert errors({"month": "2026-06", "group": "astronaut", "amount": 1}) == [("group", "invalid")]
+    assert errors({"month": "2026-06", "group": "salaried", "amount": -5}) == [
+        ("amount", "negative")
+    ]
+    assert errors({"month": "2026-06", "group": "salaried", "amount": 10**12}) == [
+        ("amount", "basis_bounds")
+    ]
+    assert errors({"month": "2026-03", "group": "salaried", "amount": 8_000_000}) == [
+        ("month", "closed_month")
+    ]
+    assert FeeBasis.objects.count() == before
+    # no member file: 403; no credential: 401
+    response = api_post(client, cast.clerk, "/fees/me/basis", {"month": "2026-06", "group": "x"})
+    assert response.status_code == 403
+    assert (
+        client.post("/api/v1/fees/me/basis", {}, content_type="application/json").status_code == 401
+    )

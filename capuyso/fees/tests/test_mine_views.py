@@ -122,3 +122,58 @@ def test_readers_see_the_account_without_forms(cast, client_for, phuc):
         .status_code
         == 403
     )
+
+
+# --- A member declares their own basis ---------------------------------------------------------
+
+
+def test_a_member_declares_their_own_basis_on_their_page(cast, client_for, phuc):
+    from capuyso.fees.models import FeeBasis
+
+    client = client_for(cast.member)
+    page = client.get(reverse("fees:mine"))
+    assert reverse("fees:mine_declare") in page.content.decode()
+    assert page.context["declare_form"].initial["amount"] == 6_543_210
+    retired = f.group("retired")
+    response = client.post(
+        reverse("fees:mine_declare"),
+        {"month": "06/2026", "group": retired.pk, "amount": "4.800.000", "note": "Nghỉ hưu"},
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("fees:mine")
+    row = FeeBasis.objects.get(member=phuc, effective_from=dt.date(2026, 6, 1))
+    assert (row.group, row.amount, row.declared_by, row.note) == (
+        retired,
+        4_800_000,
+        FeeBasis.DeclaredBy.MEMBER,
+        "Nghỉ hưu",
+    )
+    assert row.recorded_by == cast.member
+    # the cell secretary sees it in the member's history, declared by the member
+    history = client_for(cast.cell_secretary).get(reverse("fees:member_bases", args=[phuc.code]))
+    assert "4.800.000 đ" in history.content.decode()
+
+
+def test_a_bad_declaration_shows_the_message_and_changes_nothing(cast, client_for, phuc):
+    from capuyso.fees.models import FeeBasis
+
+    client = client_for(cast.member)
+    before = list(FeeBasis.objects.values_list("pk", "amount"))
+    salaried = f.group("salaried")
+    response = client.post(
+        reverse("fees:mine_declare"), {"month": "06/2026", "group": salaried.pk, "amount": "-1"}
+    )
+    assert response.status_code == 400
+    assert response.context["declare_form"].has_error("amount")
+    books.book_close(actor=cast.cell_secretary, cell=cast.cell, month=MAR, version=None)
+    response = client.post(
+        reverse("fees:mine_declare"),
+        {"month": "03/2026", "group": salaried.pk, "amount": "7000000"},
+    )
+    assert response.status_code == 400
+    assert response.context["declare_form"].has_error("month", "closed_month")
+    response = client.post(reverse("fees:mine_declare"), {"month": "tháng sáu"})
+    assert response.status_code == 400
+    assert list(FeeBasis.objects.values_list("pk", "amount")) == before
+    # an account without a member file has nothing to declare; GET is refused
+    assert client_for(cast.clerk).post(reverse("fees:mine_declare"), {}).status_code == 403
+    assert client.get(reverse("fees:mine_declare")).status_code == 405
