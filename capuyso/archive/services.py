@@ -20,9 +20,10 @@ from django.utils.translation import gettext as _
 from capuyso.accounts.permissions import access_for
 from capuyso.accounts.roles import Action
 from capuyso.archive.models import DisposalDecision, Dossier
+from capuyso.archive.search import index_dossier_items
 from capuyso.audit.services import Verb, audit_record, created, diff, snapshot
 from capuyso.core.text import fold
-from capuyso.search.index import index_object, index_objects
+from capuyso.search.index import index_object
 
 DOSSIER_FIELDS = ["file_number", "title", "year", "unit", "retention"]
 EDIT_FIELDS = ["title", "unit", "retention"]
@@ -222,7 +223,7 @@ def dossier_update(
         changes["reason"] = reason
     index_object(dossier)
     if "unit" in changes:  # the items are found under the dossier's unit
-        index_objects(dossier.items.select_related("dossier", "doc_type"))
+        index_dossier_items(dossier)
     audit_record(actor=actor, verb=Verb.UPDATE, obj=dossier, changes=changes)
     return dossier
 

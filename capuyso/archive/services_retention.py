@@ -33,9 +33,10 @@ from capuyso.archive.models import (
     Dossier,
     RetentionPeriod,
 )
+from capuyso.archive.search import index_dossier_items
 from capuyso.audit.services import Verb, audit_record, created, diff, snapshot
 from capuyso.core.text import fold
-from capuyso.search.index import index_object, unindex_object
+from capuyso.search.index import index_object
 
 logger = logging.getLogger(__name__)
 
@@ -320,9 +321,9 @@ def disposal_decide(
 
 
 def _dispose_items(*, actor, dossier: Dossier, decision: DisposalDecision) -> None:
-    """Mark the dossier's items disposed of, clear their text, take them out of search,
-    and delete their stored files once the transaction has committed (a rollback leaves
-    every file in place)."""
+    """Mark the dossier's items disposed of, clear their text, stop their OCR, take them
+    out of search, and delete their stored files once the transaction has committed (a
+    rollback leaves every file in place)."""
     now = dossier.disposed_at
     names: list[str] = []
     items = ArchiveItem.objects.select_for_update().filter(
@@ -337,8 +338,12 @@ def _dispose_items(*, actor, dossier: Dossier, decision: DisposalDecision) -> No
         item.file = ""
         item.ocr_file = ""
         item.text = ""
-        item.save(update_fields=["disposed_at", "file", "ocr_file", "text", "updated_at"])
-        unindex_object(item)
+        if item.ocr_status in (ArchiveItem.OcrStatus.WAITING, ArchiveItem.OcrStatus.RUNNING):
+            # a worker holding the item loses its claim and drops what it wrote
+            item.ocr_status = ArchiveItem.OcrStatus.NOT_NEEDED
+        item.save(
+            update_fields=["disposed_at", "file", "ocr_file", "text", "ocr_status", "updated_at"]
+        )
         audit_record(
             actor=actor,
             verb=Verb.UPDATE,
@@ -351,6 +356,7 @@ def _dispose_items(*, actor, dossier: Dossier, decision: DisposalDecision) -> No
             },
         )
         names += files
+    index_dossier_items(dossier)  # its items leave the search index
     if names:
         transaction.on_commit(lambda: delete_files(names))
 

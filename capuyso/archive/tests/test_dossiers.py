@@ -167,6 +167,22 @@ def test_clerk_edits_an_open_dossier_and_it_is_audited(cast, client_for):
     assert dossier.title == "Hồ sơ đổi tên"
 
 
+def test_a_unit_change_moves_the_dossier_items_in_search(cast):
+    from capuyso.search.index import index_object
+    from capuyso.search.models import SearchEntry
+
+    dossier = make_dossier(cast.committee, retention=default_period(10))
+    filed = _item(cast.committee, dossier)
+    index_object(filed)
+    ten = dossier.retention
+    services.dossier_update(
+        actor=cast.clerk, dossier=dossier, title="Hồ sơ", unit=cast.cell, retention=ten
+    )
+    entry = SearchEntry.objects.get(kind="archive_item", object_id=filed.pk)
+    assert entry.unit_id == cast.cell.pk
+    assert SearchEntry.objects.get(kind="dossier", object_id=dossier.pk).unit_id == cast.cell.pk
+
+
 def test_a_closed_dossier_changes_only_its_retention_with_a_reason(cast):
     dossier = make_dossier(cast.committee, year=2015, retention=default_period(10))
     dossier = services.dossier_close(actor=cast.clerk, dossier=dossier)
