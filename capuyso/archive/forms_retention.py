@@ -7,7 +7,7 @@ from capuyso.archive.models import DisposalDecision
 class RetentionPeriodForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=80)
     years = forms.IntegerField(
-        label=_("Years"),
+        label=_("Number of years"),
         required=False,
         min_value=1,
         max_value=200,
