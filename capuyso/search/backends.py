@@ -156,23 +156,29 @@ def _reference_sql(plan: Plan) -> tuple[str, list]:
     )
 
 
-def _contains(column: str) -> str:
-    """1 when `column` holds the bound parameter, else 0."""
+def _has(column: str) -> str:
+    """True when `column` holds the bound parameter."""
     if connection.vendor == "sqlite":
-        return f"(instr({column}, %s) > 0)"
-    return f"(strpos({column}, %s) > 0)::int"
+        return f"instr({column}, %s) > 0"
+    return f"strpos({column}, %s) > 0"
 
 
 def _exact_sql(plan: Plan) -> tuple[str, list]:
+    """1 when the row holds every word typed with diacritics as typed (the first word
+    missing ends the check: an AND, not a product)."""
     if not plan.exact:
         return "0", []
-    parts = [_contains("e.exact") for _ in plan.exact]
-    return "(" + " * ".join(parts) + ")", [f" {key} " for key in plan.exact]
+    every = " AND ".join(_has("e.exact") for _ in plan.exact)
+    return f"CASE WHEN {every} THEN 1 ELSE 0 END", [f" {key} " for key in plan.exact]
 
 
 def _relevance_sql(plan: Plan) -> tuple[str, list]:
-    title = _contains("(' ' || e.title_folded || ' ')")
-    text = _contains("(' ' || e.body_folded || ' ')")
+    """The relevance formula (module docstring). A candidate holds each word in its title or
+    its text, so a word missing from the title is in the text: the text — a page or more,
+    where the title is a line — is searched only for the words the title holds, and for
+    the phrase."""
+    title = _has("(' ' || e.title_folded || ' ')")
+    text = _has("(' ' || e.body_folded || ' ')")
     last = len(plan.words) - 1
     needles = [
         f" {word}" if plan.prefix_last and i == last else f" {word} "
@@ -182,10 +188,17 @@ def _relevance_sql(plan: Plan) -> tuple[str, list]:
     params: list = []
     if len(plan.words) > 1:
         phrase = " " + " ".join(plan.words) + ("" if plan.prefix_last else " ")
-        parts += [f"{PHRASE_IN_TITLE} * {title}", f"{PHRASE_IN_TEXT} * {text}"]
+        parts += [
+            f"CASE WHEN {title} THEN {PHRASE_IN_TITLE} ELSE 0 END",
+            f"CASE WHEN {text} THEN {PHRASE_IN_TEXT} ELSE 0 END",
+        ]
         params += [phrase, phrase]
+    both, text_only = WORD_IN_TITLE + WORD_IN_TEXT, WORD_IN_TEXT
     for needle in needles:
-        parts += [f"{WORD_IN_TITLE} * {title}", f"{WORD_IN_TEXT} * {text}"]
+        parts.append(
+            f"CASE WHEN {title} THEN (CASE WHEN {text} THEN {both} ELSE {WORD_IN_TITLE} END) "
+            f"ELSE {text_only} END"
+        )
         params += [needle, needle]
     parts.append(f"{TITLE_BONUS} / (1 + length(e.title_folded) / {TITLE_LENGTH})")
     return " + ".join(parts), params
@@ -212,13 +225,17 @@ def _page(
     reference, reference_params = _reference_sql(plan)
     exact, exact_params = _exact_sql(plan)
     relevance, relevance_params = _relevance_sql(plan)
+    # Ranked on the index columns alone, then the page's rows fetched with what a hit
+    # shows (its text for the snippet): not read for every candidate.
+    order = "reference_hit DESC, exact_hit DESC, relevance DESC"
     sql = (
-        f"SELECT {COLUMNS}, {relevance} AS relevance, {reference} AS reference_hit, "  # noqa: S608 (see SAFETY)
+        f"SELECT {COLUMNS}, r.relevance, r.reference_hit, r.exact_hit FROM ("  # noqa: S608 (see SAFETY)
+        f"SELECT e.id AS id, {relevance} AS relevance, {reference} AS reference_hit, "
         f"{exact} AS exact_hit "
         f"FROM ({candidates}) c JOIN search_entry e ON e.id = c.id "
-        "LEFT JOIN org_unit u ON u.id = e.unit_id "
-        "ORDER BY reference_hit DESC, exact_hit DESC, relevance DESC, e.id DESC "
-        "LIMIT %s OFFSET %s"
+        f"ORDER BY {order}, e.id DESC LIMIT %s OFFSET %s) r "
+        "JOIN search_entry e ON e.id = r.id LEFT JOIN org_unit u ON u.id = e.unit_id "
+        f"ORDER BY r.{order.replace(', ', ', r.')}, e.id DESC"
     )
     params = [*relevance_params, *reference_params, *exact_params, *candidate_params]
     return sql, [*params, plan.limit, plan.offset]

@@ -151,21 +151,57 @@ def _pattern(words: tuple[str, ...], prefix_last: bool) -> re.Pattern | None:
     return re.compile("|".join(alternatives))
 
 
-def _spans(text: str, words: tuple[str, ...], prefix_last: bool) -> list[tuple[int, int]]:
-    """(start, end) of the matched words in the original text."""
-    pattern = _pattern(words, prefix_last)
-    if pattern is None or not text:
-        return []
+@lru_cache(maxsize=1)
+def _letter_classes() -> dict[str, str]:
+    """For each folded character, a pattern class of every character folding to it."""
+    table, _others = _one_to_one()
+    groups: dict[str, list[str]] = {}
+    for code, folded in table.items():
+        groups.setdefault(folded, []).append(chr(code))
+    return {
+        folded: "[" + re.escape(folded) + "".join(re.escape(ch) for ch in chars) + "]"
+        for folded, chars in groups.items()
+    }
+
+
+@lru_cache(maxsize=256)
+def _original_pattern(words: tuple[str, ...], prefix_last: bool) -> re.Pattern:
+    """`_pattern` for the original text: each letter of a folded word matches every
+    character folding to it ("ke" → [kK…][eEèéẻẽẹêềếểễệ…]), so a text whose characters
+    each fold to one is searched as it is, without folding it first."""
+    classes = _letter_classes()
+    alternatives = []
+    for word in sorted(set(words), key=len, reverse=True):
+        is_prefix = prefix_last and word == words[-1]
+        end = "" if is_prefix else r"(?![^\W_])"
+        letters = "".join(classes.get(ch, re.escape(ch)) for ch in word)
+        alternatives.append(rf"(?<![^\W_]){letters}{end}")
+    return re.compile("|".join(alternatives))
+
+
+def _matches(text: str, words: tuple[str, ...], prefix_last: bool):
+    """(start, end) in `text` of each matched word."""
+    _table, others = _one_to_one()
+    if others.search(text) is None:  # every character folds to one: no folding needed
+        for match in _original_pattern(words, prefix_last).finditer(text):
+            yield match.start(), match.end()
+        return
     folded, positions = _folded_with_positions(text)
-    spans: list[tuple[int, int]] = []
-    for match in pattern.finditer(folded):
+    for match in _pattern(words, prefix_last).finditer(folded):
         if match.end() == match.start():
             continue
         if positions is None:
-            start, end = match.start(), match.end()
+            yield match.start(), match.end()
         else:
-            start = positions[match.start()]
-            end = positions[match.end() - 1] + 1
+            yield positions[match.start()], positions[match.end() - 1] + 1
+
+
+def _spans(text: str, words: tuple[str, ...], prefix_last: bool) -> list[tuple[int, int]]:
+    """(start, end) of the matched words in the original text."""
+    if not words or not text:
+        return []
+    spans: list[tuple[int, int]] = []
+    for start, end in _matches(text, words, prefix_last):
         # Keep the combining marks that follow the last letter (decomposed input).
         while end < len(text) and unicodedata.combining(text[end]):
             end += 1
@@ -206,17 +242,19 @@ def snippet(
     text = " ".join((text or "")[:scan].split())
     if not text:
         return mark_safe("")  # noqa: S308
-    spans = _spans(text, words, prefix_last)
+    first = next(_matches(text, words, prefix_last), None) if words else None
     start = 0
-    if spans and spans[0][0] > size // 3:
-        start = text.rfind(" ", 0, spans[0][0] - size // 4) + 1
+    if first is not None and first[0] > size // 3:
+        start = text.rfind(" ", 0, first[0] - size // 4) + 1
     end = min(len(text), start + size)
     if end < len(text):
         cut = text.rfind(" ", start + size // 2, end)
         end = cut if cut > 0 else end
-    inside = [
-        (max(s, start) - start, min(e, end) - start) for s, e in spans if s < end and e > start
-    ]
+    # The words are then marked in the window only (a page of OCR text is searched up to
+    # its first match, not through), the character after it included for the word's end.
+    width = end - start
+    window = _spans(text[start : end + 1], words, prefix_last)
+    inside = [(s, min(e, width)) for s, e in window if s < width]
     body = _marked(text[start:end], inside)
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
