@@ -341,25 +341,59 @@ class FeeRelief(TenantModel):
 
 class MonthlyDue(models.Model):
     """What a member owes for one month, computed from the rules in force that month, with the
-    inputs kept so the figure can be explained. Recomputed until the cell's month is closed."""
+    inputs kept so the figure can be explained. Recomputed until the cell's month is closed.
+
+    Derived data written in bulk (400,000 rows a month in a city): the references other than
+    the member carry no database constraint, and no column has an index of its own (the
+    unique (member, month) and the composite indexes below serve every read; deleting a rule
+    or a relief, rare, scans), so a month's upsert checks and maintains only what matters. The
+    ORM still applies on_delete, and the rows are recomputed from the sources at will."""
 
     id = models.BigAutoField(primary_key=True)
-    committee = models.ForeignKey("org.Committee", on_delete=models.PROTECT, related_name="+")
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="dues")
-    cell = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    committee = models.ForeignKey(
+        "org.Committee",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="dues", db_index=False
+    )
+    cell = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", db_constraint=False, db_index=False
+    )
     month = models.DateField(_("month"))
     group = models.ForeignKey(
-        FeeGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        FeeGroup,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     rule = models.ForeignKey(
-        FeeRule, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        FeeRule,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     basis_amount = models.BigIntegerField(null=True, blank=True)
     rate_bp = models.PositiveIntegerField(null=True, blank=True)
     gross = models.BigIntegerField(_("before relief"), default=0)
     relief_percent = models.PositiveSmallIntegerField(default=0)
     relief = models.ForeignKey(
-        FeeRelief, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        FeeRelief,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     relief_reason = models.CharField(max_length=20, blank=True)
     amount = models.BigIntegerField(_("due"), default=0)
