@@ -86,7 +86,7 @@ def item_confirm_metadata(
         errors["document_date"] = ValidationError(
             _("Enter a date between 1930 and today."), code="date_range"
         )
-    if values["year"] is not None and not 1930 <= values["year"] <= today.year:
+    if year is not None and not 1930 <= year <= today.year:  # (a date's own year is checked)
         errors["year"] = ValidationError(
             _("Enter a year between 1930 and this year."), code="year_range"
         )
