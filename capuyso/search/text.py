@@ -85,8 +85,9 @@ def exact_words(text: str | None) -> list[str]:
 
 def exact_text(text: str | None) -> str:
     """The exact words between spaces (" kê\u0301 hoach\u0323 "), so that a word is found with
-    a plain substring search for " word "."""
-    words = exact_words(text)
+    a plain substring search for " word ". Each word once (a page of text holds ~40 % fewer
+    distinct words than words: less for every ranked candidate to read)."""
+    words = dict.fromkeys(exact_words(text))
     return f" {' '.join(words)} " if words else ""
 
 

@@ -85,3 +85,9 @@ def test_fast_fold_agrees_with_fold_on_any_script_and_form():
         assert " ".join(fast_fold(text).split()) == fold(text)
     assert folded_words("Kế hoạch – chuyển đổi số") == ["ke", "hoach", "chuyen", "doi", "so"]
     assert folded_words("Ελλάδα 2026") == ["ελλαδα", "2026"]
+
+
+def test_exact_text_keeps_each_word_once_in_order():
+    assert exact_text("Đảng ủy, Đảng uỷ và đảng viên") == (
+        f" {exact_key('đảng')} {exact_key('ủy')} {exact_key('và')} {exact_key('viên')} "
+    )
