@@ -235,3 +235,27 @@ def test_only_the_committee_registrars_take_files_in(cast):
         with pytest.raises(PermissionDenied):
             Intake(committee=cast.committee, actor=user)
     Intake(committee=cast.committee, actor=cast.clerk)
+
+
+@pytest.mark.django_db
+def test_two_sends_of_the_same_file_at_once_make_one_item_and_one_file(cast, monkeypatch, settings):
+    """The second request checks before the first commits, then meets the unique constraint:
+    it reports the duplicate and removes the copy it had written."""
+    from pathlib import Path
+
+    intake = Intake(committee=cast.committee)
+    first = intake.add_bytes(samples.text_pdf(), name="kh.pdf")
+    real = Intake._existing
+    calls = []
+
+    def not_yet(self, sha256):
+        calls.append(sha256)
+        return None if len(calls) == 1 else real(self, sha256)
+
+    monkeypatch.setattr(Intake, "_existing", not_yet)
+    second = Intake(committee=cast.committee).add_bytes(samples.text_pdf(), name="kh-lai.pdf")
+
+    assert second.status == "duplicate" and second.item == first.item
+    assert ArchiveItem.objects.count() == 1
+    stored = [p for p in Path(settings.MEDIA_ROOT).rglob("*.pdf")]
+    assert len(stored) == 1
