@@ -33,6 +33,7 @@ Decisions:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import logging
@@ -60,6 +61,7 @@ logger = logging.getLogger(__name__)
 Status = ArchiveItem.OcrStatus
 MAX_PAGE_ATTEMPTS = 2  # a failed page is retried once
 RECOVER_EVERY_SECONDS = 60
+TMP_PREFIX = "capuyso-ocr-"
 
 
 class _Lost(Exception):
@@ -228,7 +230,7 @@ def _run_pages(claim: _Claim) -> None:
         for page in pages:
             _page_failed(page, str(reason))
         return
-    with tempfile.TemporaryDirectory(prefix="capuyso-ocr-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=TMP_PREFIX) as tmp:
         for page in pages:
             _run_page(claim, source, page, Path(tmp))
 
@@ -461,7 +463,17 @@ def ocr_recover(*, now=None) -> list[int]:
                 _schedule(pk)
     if requeued:
         logger.warning("OCR: requeued %s stale running item(s): %s", len(requeued), requeued)
+        _remove_orphan_folders(older_than=stale_after())
     return requeued
+
+
+def _remove_orphan_folders(*, older_than: int) -> None:
+    """The temporary folders a killed worker left (a live one touches its folder per page)."""
+    limit = time.time() - older_than
+    for folder in Path(tempfile.gettempdir()).glob(f"{TMP_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if folder.stat().st_mtime < limit:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def ocr_retry(*, actor, item: ArchiveItem) -> ArchiveItem:

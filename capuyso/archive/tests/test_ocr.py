@@ -10,8 +10,11 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import shutil
 import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -378,12 +381,17 @@ def _stale_item(cast, *, minutes_ago: int, attempts: list[int]):
 
 
 def test_a_stale_running_item_resumes_and_a_page_that_killed_twice_fails(
-    cast, fake_ocr, run_on_commit
+    cast, fake_ocr, run_on_commit, monkeypatch, tmp_path
 ):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    orphan = tmp_path / f"{ocr.TMP_PREFIX}killed"  # the killed worker's temporary folder
+    orphan.mkdir()
+    an_hour_ago = time.time() - 3600
+    os.utime(orphan, (an_hour_ago, an_hour_ago))
     stale = _stale_item(cast, minutes_ago=30, attempts=[1, 2])
     alive = _stale_item(cast, minutes_ago=1, attempts=[1])
     requeued = run_on_commit(ocr.ocr_recover)
-    assert requeued == [stale.pk]
+    assert requeued == [stale.pk] and not orphan.exists()
     stale.refresh_from_db()
     # Resumed at the first page not done; page 3 had stopped its worker twice.
     assert fake_ocr.calls == [2]
