@@ -14,7 +14,7 @@ from capuyso.accounts.roles import Action
 class NavItem:
     label: str | Promise
     url_name: str
-    action: str | None  # None: every signed-in user of a committee
+    action: str | tuple[str, ...] | None  # None: every signed-in user; a tuple: any of them
     section: str  # the first path segment that marks the item active
     committee_wide: bool = False  # the action must cover the whole committee
 
@@ -27,6 +27,21 @@ NAV_ITEMS = [
     NavItem(_("Registries"), "documents:registry", Action.DOCUMENTS_REGISTER, "documents/registry"),
     NavItem(_("Figures"), "documents:figures", Action.DOCUMENTS_VIEW, "documents/figures"),
     NavItem(_("Dossiers"), "archive:dossiers", Action.DOCUMENTS_VIEW, "archive", True),
+    NavItem(_("Archive"), "archive:items", Action.DOCUMENTS_VIEW, "archive/items", True),
+    NavItem(
+        _("Disposal review"),
+        "archive:disposal",
+        (Action.DOCUMENTS_APPROVE, Action.DOCUMENTS_REGISTER),
+        "archive/disposal",
+        True,
+    ),
+    NavItem(
+        _("Retention periods"),
+        "archive:retention",
+        Action.DOCUMENTS_CONFIGURE,
+        "archive/retention",
+        True,
+    ),
     NavItem(
         _("Document settings"),
         "documents:config",
@@ -62,18 +77,21 @@ ACCOUNT_ITEMS = [
 ]
 
 
+def _allowed(access, item: NavItem) -> bool:
+    if item.action is None:
+        return True
+    actions = item.action if isinstance(item.action, tuple) else (item.action,)
+    check = access.committee_wide if item.committee_wide else access.has
+    return any(check(action) for action in actions)
+
+
 def _visible(request, nav_items: list[NavItem]) -> list[dict]:
     user = request.user
     if not user.is_authenticated:
         return []
     access = access_for(user)
     current = request.path.strip("/")
-    shown = [
-        item
-        for item in nav_items
-        if (item.action is None or access.has(item.action))
-        and not (item.committee_wide and not access.committee_wide(item.action))
-    ]
+    shown = [item for item in nav_items if _allowed(access, item)]
     # The most specific section marks its item active: /meetings/calendar/ is the work
     # calendar's, not the meetings'.
     matching = [
