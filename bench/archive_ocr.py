@@ -11,6 +11,7 @@ Prints one JSON object per line on stdout (progress on stderr), like the other b
      "cpu_seconds": …, "cores_busy": …, "load_before": […]}
     {"name": "archive_ocr.accuracy", "char_accuracy": …, "char_accuracy_folded": …,
      "word_recall_folded": …, "failed_pages": 0}
+    {"name": "archive_ocr.metadata", "metadata_reference": …, "metadata_document_date": …, …}
 
 The target is the archive issue's: at least 20 pages a minute on a 2-core machine with both
 cores used (two workers).
@@ -31,6 +32,9 @@ What it does:
 - Accuracy: each page's OCR text against the text drawn, with line breaks and repeated
   spaces normalised: 1 − Levenshtein distance / characters drawn, as drawn and folded
   (no diacritics, đ→d: what search sees), and the share of drawn words (folded) found.
+- Metadata: the share of items whose proposal (made by the pipeline from the OCR text) has
+  the reference, date, issuer, type and summary that documents.extract reads from the text
+  drawn on their first page.
 
 Decisions:
 - Its own database, never your working one: `$CAPUYSO_DATA_DIR/bench-ocr.sqlite3`, or the
@@ -179,6 +183,22 @@ def accuracy(pairs: list[tuple[str, str]]) -> dict:
         "word_recall_folded": round(found / (len(words) or 1), 4),
         "characters": chars,
     }
+
+
+def metadata_accuracy(pairs: list[tuple[str, dict]]) -> dict:
+    """Share of items whose proposal from the OCR text (documents.extract, through the
+    pipeline) gives each field as it reads from the drawn text of their first page."""
+    from capuyso.documents.extract import extract_metadata
+
+    fields = ("reference", "document_date", "issuer_name", "type_abbreviation", "summary")
+    right = dict.fromkeys(fields, 0)
+    for truth, proposed in pairs:
+        expected = extract_metadata(truth)
+        for name in fields:
+            value = getattr(expected, name)
+            value = value.isoformat() if isinstance(value, dt.date) else value
+            right[name] += bool(value) and (proposed or {}).get(name) == value
+    return {f"metadata_{name}": round(n / (len(pairs) or 1), 3) for name, n in right.items()}
 
 
 def fold_lines(text: str) -> str:
@@ -331,6 +351,14 @@ def run(options) -> None:
             "pages": len(pairs),
             "failed_pages": pages.filter(status="failed").count(),
             "items_done": sum(s == "done" for s in statuses),
+        }
+    )
+    items = ArchiveItem.objects.filter(committee=owner)
+    _out(
+        {
+            "name": "archive_ocr.metadata",
+            **metadata_accuracy([(truths[(i.pk, 1)], i.proposed) for i in items]),
+            "items": len(items),
         }
     )
 
