@@ -158,7 +158,7 @@ class Intake:
     actor: object = None
     dossier: object = None
     results: list[IngestResult] = field(default_factory=list)
-    _lists: tuple | None = None
+    _lists: tuple | None = field(default=None, init=False, repr=False)  # types, issuers
 
     def __post_init__(self) -> None:
         if self.actor is not None:
@@ -380,7 +380,11 @@ def enqueue_ocr(item: ArchiveItem) -> None:
     # ocr_enqueue leaves an item it sees waiting alone (already planned); this one is
     # waiting for its plan, so it is shown as not yet planned, as ocr_retry does.
     item.ocr_status = ArchiveItem.OcrStatus.NOT_NEEDED
-    ocr_enqueue(item)
+    try:
+        ocr_enqueue(item)
+    except Exception:
+        item.ocr_status = ArchiveItem.OcrStatus.WAITING  # as it stays in the database
+        raise
 
 
 def _discard(names: list[str]) -> None:
