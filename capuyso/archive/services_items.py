@@ -47,6 +47,14 @@ def _clean_reference(value: str) -> str:
 
 
 @transaction.atomic
+def _check_not_disposed(item: ArchiveItem) -> None:
+    if item.disposed_at is not None:
+        raise ValidationError(
+            _("This item was disposed of with its dossier; its record can no longer change."),
+            code="disposed",
+        )
+
+
 def item_confirm_metadata(
     *,
     actor,
@@ -64,6 +72,7 @@ def item_confirm_metadata(
     document date's."""
     _require_register(actor, item)
     item = ArchiveItem.objects.select_for_update().get(pk=item.pk)
+    _check_not_disposed(item)
     values = {
         "title": " ".join((title or "").split()),
         "reference": _clean_reference(reference),

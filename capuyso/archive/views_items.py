@@ -198,15 +198,24 @@ def _serve(request, name: str, file_name: str, content_type: str, *, sha256: str
     return response
 
 
+def _disposed(request, item):
+    """410: the files were destroyed when the dossier was disposed of; the record stays."""
+    return render(request, "archive/items/file_disposed.html", {"item": item}, status=410)
+
+
 @login_required
 def item_original(request, code):
     item = get_item_for_user(request.user, code)
+    if item.disposed_at is not None or not item.file:
+        return _disposed(request, item)
     return _serve(request, item.file.name, item.source_name, item.content_type, sha256=item.sha256)
 
 
 @login_required
 def item_searchable(request, code):
     item = get_item_for_user(request.user, code)
+    if item.disposed_at is not None:
+        return _disposed(request, item)
     if not item.ocr_file:
         raise Http404
     stem = item.source_name.rpartition(".")[0] or item.source_name

@@ -332,3 +332,20 @@ def test_a_reader_may_not_upload_or_confirm(cast, client_for, item):
 def test_pages_need_a_sign_in(client, item):
     response = client.get(reverse("archive:item", args=[item.code]))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_a_disposed_item_keeps_its_record_but_serves_no_file(cast, client_for, item):
+    from django.utils import timezone
+
+    ArchiveItem.objects.filter(pk=item.pk).update(disposed_at=timezone.now(), file="")
+    client = client_for(cast.clerk)
+    response = client.get(reverse("archive:item_original", args=[item.code]))
+    assert response.status_code == 410
+    assert "ke-hoach-09.pdf" in response.content.decode()
+    assert client.get(reverse("archive:item_searchable", args=[item.code])).status_code == 410
+    assert client.get(reverse("archive:item", args=[item.code])).status_code == 200
+    response = client.post(reverse("archive:item_confirm", args=[item.code]), {"title": "Kế hoạch"})
+    assert response.status_code in {200, 400}
+    assert response.context["form"].has_error("__all__", "disposed")
+    item.refresh_from_db()
+    assert item.title == "" and item.metadata_confirmed_at is None
