@@ -1,30 +1,15 @@
-"""Reads of the OCR pages: an item's status for a reader of the committee's documents, the
-committee's OCR queue and its counts per status."""
+"""Reads of the OCR pages: the committee's OCR queue and its counts per status (an item
+itself comes through selectors_items.get_item_for_user)."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Count, QuerySet, Value, When
-from django.http import Http404
 
 from capuyso.accounts.permissions import access_for
-from capuyso.accounts.roles import Action
 from capuyso.archive.models import ArchiveItem
 
 Status = ArchiveItem.OcrStatus
 QUEUE_STATUSES = (Status.WAITING, Status.RUNNING, Status.FAILED, Status.UNAVAILABLE)
-
-
-def get_item_for_ocr(user, code) -> ArchiveItem:
-    """The item of the user's committee (404 otherwise), for committee-wide readers (403)."""
-    access = access_for(user)
-    try:
-        item = ArchiveItem.objects.get(code=code, committee_id=access.committee_id)
-    except (ArchiveItem.DoesNotExist, ValueError, ValidationError) as exc:
-        raise Http404 from exc
-    if not access.committee_wide(Action.DOCUMENTS_VIEW):
-        raise PermissionDenied
-    return item
 
 
 def ocr_counts(user) -> dict[str, int]:

@@ -14,12 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from capuyso.accounts.permissions import access_for
 from capuyso.accounts.roles import Action
 from capuyso.archive import ocr, ocr_tools
-from capuyso.archive.ocr_selectors import (
-    QUEUE_STATUSES,
-    get_item_for_ocr,
-    ocr_counts,
-    ocr_queue,
-)
+from capuyso.archive.ocr_selectors import QUEUE_STATUSES, ocr_counts, ocr_queue
+from capuyso.archive.selectors_items import get_item_for_user
 
 PARTIAL = "archive/items/_ocr_status.html"
 
@@ -31,7 +27,7 @@ def _can_retry(user) -> bool:
 @login_required
 @require_GET
 def item_ocr_status(request, code):
-    item = get_item_for_ocr(request.user, code)
+    item = get_item_for_user(request.user, code)
     context = {"item": item, "ocr_can_retry": _can_retry(request.user)}
     if request.htmx:
         here = reverse("archive:item_ocr_status", args=[item.code])
@@ -44,7 +40,7 @@ def item_ocr_status(request, code):
 @login_required
 @require_POST
 def item_ocr_retry(request, code):
-    item = get_item_for_ocr(request.user, code)
+    item = get_item_for_user(request.user, code, write=True)
     problem = ""
     try:
         item = ocr.ocr_retry(actor=request.user, item=item)
