@@ -281,6 +281,18 @@ DOCUMENT_DUE_SOON_DAYS = env_int("CAPUYSO_DOCUMENT_DUE_SOON_DAYS", 3)
 # longer periods download as XLSX, or as PDF from the export_registry command.
 DOCUMENT_REGISTRY_PDF_MAX_ROWS = env_int("CAPUYSO_DOCUMENT_REGISTRY_PDF_MAX_ROWS", 1000)
 
+# Archive intake: limits on each file (bad files are refused with a message, the batch goes
+# on), files per browser upload, and OCR (a page's time limit; a worker silent this long is
+# taken as dead and its item resumed).
+ARCHIVE_MAX_FILE_MB = env_int("CAPUYSO_ARCHIVE_MAX_FILE_MB", 100)
+ARCHIVE_MAX_IMAGE_MEGAPIXELS = env_int("CAPUYSO_ARCHIVE_MAX_IMAGE_MEGAPIXELS", 100)
+ARCHIVE_MAX_PAGES = env_int("CAPUYSO_ARCHIVE_MAX_PAGES", 2000)
+ARCHIVE_DOCX_MAX_UNPACKED_MB = env_int("CAPUYSO_ARCHIVE_DOCX_MAX_UNPACKED_MB", 200)
+ARCHIVE_DOCX_MAX_RATIO = env_int("CAPUYSO_ARCHIVE_DOCX_MAX_RATIO", 100)
+DATA_UPLOAD_MAX_NUMBER_FILES = env_int("CAPUYSO_ARCHIVE_MAX_FILES_PER_UPLOAD", 100)
+ARCHIVE_OCR_PAGE_TIMEOUT = env_int("CAPUYSO_ARCHIVE_OCR_PAGE_TIMEOUT", 180)
+ARCHIVE_OCR_STALE_SECONDS = env_int("CAPUYSO_ARCHIVE_OCR_STALE_SECONDS", 600)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
