@@ -150,8 +150,8 @@ def _reference_sql(plan: Plan) -> tuple[str, list]:
     if not plan.reference:
         return "0", []
     return (
-        "CASE WHEN e.reference_folded = %s THEN 2 "
-        "WHEN e.reference_folded >= %s AND e.reference_folded < %s THEN 1 ELSE 0 END",
+        "CASE WHEN x.reference_folded = %s THEN 2 "
+        "WHEN x.reference_folded >= %s AND x.reference_folded < %s THEN 1 ELSE 0 END",
         [plan.reference, plan.reference, plan.reference + TOP],
     )
 
@@ -168,7 +168,7 @@ def _exact_sql(plan: Plan) -> tuple[str, list]:
     missing ends the check: an AND, not a product)."""
     if not plan.exact:
         return "0", []
-    every = " AND ".join(_has("e.exact") for _ in plan.exact)
+    every = " AND ".join(_has("x.exact") for _ in plan.exact)
     return f"CASE WHEN {every} THEN 1 ELSE 0 END", [f" {key} " for key in plan.exact]
 
 
@@ -177,8 +177,8 @@ def _relevance_sql(plan: Plan) -> tuple[str, list]:
     its text, so a word missing from the title is in the text: the text — a page or more,
     where the title is a line — is searched only for the words the title holds, and for
     the phrase."""
-    title = _has("(' ' || e.title_folded || ' ')")
-    text = _has("(' ' || e.body_folded || ' ')")
+    title = _has("x.title")
+    text = _has("x.body")
     last = len(plan.words) - 1
     needles = [
         f" {word}" if plan.prefix_last and i == last else f" {word} "
@@ -200,7 +200,7 @@ def _relevance_sql(plan: Plan) -> tuple[str, list]:
             f"ELSE {text_only} END"
         )
         params += [needle, needle]
-    parts.append(f"{TITLE_BONUS} / (1 + length(e.title_folded) / {TITLE_LENGTH})")
+    parts.append(f"{TITLE_BONUS} / (1 + x.title_length / {TITLE_LENGTH})")
     return " + ".join(parts), params
 
 
@@ -226,14 +226,26 @@ def _page(
     exact, exact_params = _exact_sql(plan)
     relevance, relevance_params = _relevance_sql(plan)
     # Ranked on the index columns alone, then the page's rows fetched with what a hit
-    # shows (its text for the snippet): not read for every candidate.
+    # shows (its text for the snippet): not read for every candidate. The texts a
+    # candidate is searched in are read once, in a subquery that is kept apart (LIMIT -1,
+    # OFFSET 0): each mention of a column would otherwise read it again — on PostgreSQL,
+    # fetch and decompress it again from its TOAST table.
+    sqlite = connection.vendor == "sqlite"
+    exact_text = ("e.exact" if sqlite else "(e.exact || '')") if plan.exact else "''"
+    fence = "LIMIT -1" if sqlite else "OFFSET 0"
+    texts = (
+        "SELECT e.id AS id, ' ' || e.title_folded || ' ' AS title, "  # noqa: S608 (see SAFETY)
+        "' ' || e.body_folded || ' ' AS body, "
+        f"{exact_text} AS exact, e.reference_folded AS reference_folded, "
+        "length(e.title_folded) AS title_length "
+        f"FROM ({candidates}) c JOIN search_entry e ON e.id = c.id {fence}"
+    )
     order = "reference_hit DESC, exact_hit DESC, relevance DESC"
     sql = (
         f"SELECT {COLUMNS}, r.relevance, r.reference_hit, r.exact_hit FROM ("  # noqa: S608 (see SAFETY)
-        f"SELECT e.id AS id, {relevance} AS relevance, {reference} AS reference_hit, "
-        f"{exact} AS exact_hit "
-        f"FROM ({candidates}) c JOIN search_entry e ON e.id = c.id "
-        f"ORDER BY {order}, e.id DESC LIMIT %s OFFSET %s) r "
+        f"SELECT x.id AS id, {relevance} AS relevance, {reference} AS reference_hit, "
+        f"{exact} AS exact_hit FROM ({texts}) x "
+        f"ORDER BY {order}, x.id DESC LIMIT %s OFFSET %s) r "
         "JOIN search_entry e ON e.id = r.id LEFT JOIN org_unit u ON u.id = e.unit_id "
         f"ORDER BY r.{order.replace(', ', ', r.')}, e.id DESC"
     )

@@ -14,9 +14,11 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils.safestring import SafeString
 
@@ -163,8 +165,14 @@ def _is_whole_committee(source: registry.Source, visible, committee_id: int) -> 
     all the committee's rows, not `committee_objects`: a source that narrows those — the
     archive leaves out what was disposed of — keeps its check per hit, so a row the index
     still holds is never shown.)"""
-    everything = source.model_class()._default_manager.filter(committee_id=committee_id)
-    return _sql(visible) == _sql(everything)
+    return _sql(visible) == _everything_sql(source.kind, committee_id, connection.vendor)
+
+
+@lru_cache(maxsize=512)
+def _everything_sql(kind: str, committee_id: int, vendor: str) -> tuple:
+    """The SQL of all the committee's objects of a kind (compiled once, not per search)."""
+    source = registry.source(kind)
+    return _sql(source.model_class()._default_manager.filter(committee_id=committee_id))
 
 
 def _scope(scopes, committee_id: int) -> Q:
