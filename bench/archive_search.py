@@ -1,0 +1,600 @@
+"""The platform-wide search over the archive at the issue's volume: archived items with about
+one page of text each (bench/archive_text.py), then query latencies.
+
+    CAPUYSO_DATA_DIR=/tmp/b .venv/bin/python -m bench.archive_search --items 1000000 --drop
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \\
+        .venv/bin/python -m bench.archive_search --items 1000000 --committees 32 --spread --drop
+
+Prints one JSON object per line on stdout (progress on stderr), like `capuyso bench`:
+
+    {"name": "archive_search.build", "database": "sqlite", "items": 1000000, "seconds": …}
+    {"name": "archive_search.query", "query": "ke hoach chuyen doi so", "matches": …, …}
+    {"name": "archive_search.typical", "p50_ms": …, "p95_ms": …, "target_p95_ms": 50, …}
+    {"name": "archive_search.common", "query": "dang", "p95_ms": …, "target_p95_ms": 150, …}
+
+The targets are the archive issue's: under 50 ms p95 for typical two- or three-word queries,
+under 150 ms p95 for a very common word ranked by relevance, on SQLite and on PostgreSQL at
+city scale (`--committees 32 --spread`: the items spread evenly over 32 communes).
+
+Decisions:
+- Its own database, never your working one (bench.search.use_own_database): the SQLite
+  file `$CAPUYSO_DATA_DIR/bench-search-<items>-archive….sqlite3`, or the PostgreSQL database
+  `capuyso_bench_search_<items>_archive…`. Reused when built; `--rebuild` starts afresh,
+  `--drop` deletes it after measuring (a million pages take several GB).
+- Real rows: `archive_archiveitem` rows with their text (1 % disposed of), filed in dossiers
+  of their year (each with a responsible unit), and their `search_entry` rows made by the
+  archive's own source (`ArchiveItemSource.document`, text cap included) and
+  `capuyso.search.index.entry_fields`; the full-text index through the SQLite triggers, or
+  on PostgreSQL the generated tsvector with its GIN index built after the load (one index
+  build instead of a million insertions into it).
+- The pages are made by `--workers` processes (default 2) while the main one writes them;
+  each batch has its own seed, so a dataset is the same whatever the workers.
+- Timed: `capuyso.search.services.search()` for the main committee's clerk (a page of 20
+  hits with snippets and highlights, the user's access recomputed each time as in a
+  request): every kind the clerk may see, archive items checked one by one against the
+  archive's own scope (not disposed of) in the same statement. One warm-up, then `--n` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import itertools
+import multiprocessing
+import os
+import random
+import statistics
+import sys
+import time
+import uuid
+from collections import deque
+from types import SimpleNamespace
+
+from bench.archive_text import DOC_TYPES, page
+from bench.search import _log, _out, _switch, percentile, use_own_database
+
+SEED = 1945
+BATCH = 5_000
+TARGET_TYPICAL_MS = 50.0
+TARGET_COMMON_MS = 150.0
+DOSSIERS_PER_YEAR = 20
+FIRST_YEAR, LAST_YEAR = 1990, 2026
+DISPOSED_SHARE = 0.01
+CONFIRMED_SHARE = 0.6  # items whose title, reference and type a person confirmed
+CHECKED = 20  # rows of each batch checked against entry_fields
+
+TYPICAL = [
+    "ke hoach chuyen doi so",
+    "chuyển đổi số",
+    "thu nop dang phi",
+    "phát triển đảng viên",
+    "kiem diem tap the",
+    "phong chong thien tai",
+    "bau cu dai bieu",
+    "dai hoi chi bo",
+    "kiểm tra giám sát",
+    "giam ngheo ben vung",
+    "tiem chung mo rong",
+    "giai phong mat bang",
+    "xoa nha tam",
+    "cai cach hanh chinh",
+    "tu sua de bao",
+    "nguyen van binh",
+    "Trần Thị Hạnh",
+    "dang minh huyen",
+    "thon khe lu",
+    "xom ben da",
+    "huy hieu dang",
+    "nuoc sach nong thon",
+    "bien ban chi bo",
+    "123-KH/ĐU",
+]
+COMMON = ["dang", "Đảng", "chi bo", "thuc hien"]
+
+
+# --- the rows ----------------------------------------------------------------------------------
+
+
+class Plan:
+    """What the workers need to make the rows (plain values: it goes to other processes)."""
+
+    def __init__(self, committees: list[int], spread: bool, dossiers: dict, types: dict):
+        self.committees = committees
+        self.spread = spread
+        self.dossiers = dossiers  # (committee id, year) -> [(dossier id, unit id)]
+        self.types = types  # (committee id, abbreviation) -> (type id, name)
+
+    def committee(self, pk: int) -> int:
+        main, others = self.committees[0], self.committees[1:]
+        if self.spread:
+            return self.committees[pk % len(self.committees)]
+        return others[pk % len(others)] if pk % 10 == 0 and others else main
+
+
+ITEM_COLUMNS = [
+    "id", "code", "created_at", "updated_at", "committee_id", "dossier_id", "source_name",
+    "source_path", "file", "content_type", "size", "sha256", "pages", "signed", "text",
+    "text_source", "ocr_file", "ocr_status", "ocr_pages_done", "ocr_attempts", "ocr_error",
+    "proposed", "title", "reference", "document_date", "issuer_name", "doc_type_id", "year",
+    "disposed_at",
+]  # fmt: skip
+ENTRY_COLUMNS = [
+    "id", "committee_id", "kind", "object_id", "code", "title", "reference",
+    "reference_folded", "body", "title_folded", "body_folded", "exact", "meta", "date", "year",
+    "unit_id", "doc_type_id", "type_label", "source_name", "indexed_at",
+]  # fmt: skip
+
+_PLAN: Plan | None = None
+_VENDOR = "sqlite"
+
+
+def _init_worker(plan: Plan, vendor: str) -> None:
+    global _PLAN, _VENDOR
+    _PLAN, _VENDOR = plan, vendor
+
+
+def make_batch(first: int, last: int) -> tuple[list[tuple], list[tuple], int]:
+    """The item rows and index rows of ids first..last (inclusive), and their text's size.
+
+    The index row is `entry_fields` of what `ArchiveItemSource.document` gives, with the
+    page's folded and exact words taken from the page (made with it) instead of folding
+    its text again; the first rows of each batch are checked against `entry_fields` itself."""
+    from capuyso.archive.search import ArchiveItemSource
+    from capuyso.search.index import entry_fields
+
+    plan = _PLAN
+    source = ArchiveItemSource()
+    rng = random.Random(SEED * 1_000_003 + first)
+    stamp = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+    sqlite = _VENDOR == "sqlite"
+    items, entries, chars = [], [], 0
+    for pk in range(first, last + 1):
+        committee_id = plan.committee(pk)
+        year = rng.randint(FIRST_YEAR, LAST_YEAR)
+        made = page(rng, year)
+        text = made.text
+        chars += len(text)
+        dossier_id, unit_id = rng.choice(plan.dossiers[(committee_id, year)])
+        code = uuid.UUID(int=rng.getrandbits(128), version=4)
+        name = f"{made.abbreviation}-{year}-{pk:07d}.pdf".replace("Đ", "D")
+        confirmed = rng.random() < CONFIRMED_SHARE
+        type_id, type_name = plan.types.get((committee_id, made.abbreviation), (None, ""))
+        day = dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(365))
+        disposed = rng.random() < DISPOSED_SHARE
+        # The row as the archive's source reads it (attributes only: no model instance).
+        item = SimpleNamespace(
+            pk=pk,
+            committee_id=committee_id,
+            dossier_id=dossier_id,
+            dossier=SimpleNamespace(unit_id=unit_id, disposed_at=None),
+            source_name=name,
+            text=text,
+            title=made.title if confirmed else "",
+            reference=made.reference if confirmed else "",
+            document_date=day if confirmed else None,
+            doc_type_id=type_id if confirmed and type_id else None,
+            doc_type=SimpleNamespace(name=type_name),
+            year=year,
+            disposed_at=stamp if disposed else None,
+        )
+        digest = hashlib.sha256(code.bytes).hexdigest()
+        code_value = code.hex if sqlite else code
+        items.append(
+            (
+                pk, code_value, stamp, stamp, committee_id, dossier_id, name,
+                f"scans/{year}/{name}", f"archive/{digest[:2]}/{digest}.pdf", "application/pdf",
+                100_000 + len(text) * 40, digest, 1, False, text, "ocr", "", "done", 1, 1, "",
+                "{}", item.title, item.reference, day.isoformat() if confirmed else None, "",
+                item.doc_type_id, year, stamp if disposed else None,
+            )
+        )  # fmt: skip
+        document = source.document(item)
+        if document is None:  # disposed of: not in the index
+            continue
+        fields = _entry(source.kind, pk, code, document, made)
+        if pk - first < CHECKED:
+            expected = entry_fields(source.kind, pk, code, document)
+            if fields != expected:
+                wrong = [k for k in fields if fields[k] != expected[k]]
+                raise AssertionError(f"item {pk}: the page's word forms differ in {wrong}")
+        fields.update(id=pk, code=code_value, indexed_at=stamp)
+        if fields["date"] is not None:
+            fields["date"] = fields["date"].isoformat()
+        entries.append(tuple(fields[column] for column in ENTRY_COLUMNS))
+    if sqlite:  # Django keeps datetimes in SQLite as naive UTC text
+        text = stamp.replace(tzinfo=None).isoformat(sep=" ")
+        items = [(*r[:2], text, text, *r[4:-1], text if r[-1] else None) for r in items]
+        entries = [(*row[:-1], text) for row in entries]
+    return items, entries, chars
+
+
+def _entry(kind: str, pk: int, code, document, made) -> dict:
+    """entry_fields(kind, pk, code, document) for a document whose body is `made.text`,
+    from the page's own word forms (entry_fields folds the body with the title, the type and
+    the file name around it: their forms are joined the same way)."""
+    from dataclasses import replace
+
+    from capuyso.search.index import entry_fields
+    from capuyso.search.text import exact_text, folded_text
+
+    assert document.body == made.text
+    fields = entry_fields(kind, pk, code, replace(document, body=""))
+    fields["body"] = made.text
+    tail = folded_text(f"{document.type_label} {document.source_name}")
+    fields["body_folded"] = f"{made.folded} {tail}" if tail else made.folded
+    title = document.title or document.reference or ""
+    searchable_title = f"{document.reference} {title}" if document.reference else title
+    keys = dict.fromkeys(f"{exact_text(searchable_title)} {made.exact}".split())
+    fields["exact"] = f" {' '.join(keys)} "
+    return fields
+
+
+def _work(bounds: tuple[int, int]):
+    return make_batch(*bounds)
+
+
+# --- the build ---------------------------------------------------------------------------------
+
+
+def _setup(committees: int, spread: bool) -> Plan:
+    """The committees (communes under a city committee), the clerk of the first, the
+    dossiers of each year, and the document types."""
+    from django.db import transaction
+
+    from capuyso.accounts import services as account_services
+    from capuyso.accounts.roles import Role
+    from capuyso.archive.models import Dossier
+    from capuyso.core.text import fold
+    from capuyso.documents.models import DocumentType
+    from capuyso.org import services as org_services
+    from capuyso.org.models import Committee, Unit
+
+    with transaction.atomic():
+        city = org_services.committee_create(
+            actor=None,
+            slug="bench-archive-city",
+            name="Thành ủy (bench)",
+            level=Committee.Level.CITY,
+        )
+        made = [
+            org_services.committee_create(
+                actor=None,
+                slug="bench-archive" if n == 1 else f"bench-archive-{n}",
+                name=f"Đảng bộ xã số {n} (bench)",
+                parent=city,
+            )
+            for n in range(1, committees + 1)
+        ]
+        clerk, _ = account_services.user_create(
+            actor=None,
+            committee=made[0],
+            username="bench-archive-clerk",
+            full_name="Văn thư",
+            password=None,
+        )
+        office = Unit.objects.get(committee=made[0], kind=Unit.Kind.OFFICE)
+        account_services.position_assign(actor=None, user=clerk, role=Role.CLERK, unit=office)
+        dossiers: dict = {}
+        for committee in made:
+            units = list(Unit.objects.filter(committee=committee).values_list("pk", flat=True))
+            rows = []
+            for year in range(FIRST_YEAR, LAST_YEAR + 1):
+                for number in range(1, DOSSIERS_PER_YEAR + 1):
+                    title = f"Hồ sơ số {number:02d} năm {year}"
+                    rows.append(
+                        Dossier(
+                            committee=committee,
+                            file_number=f"{number:02d}",
+                            title=title,
+                            title_folded=fold(title),
+                            year=year,
+                            unit_id=units[number % len(units)],
+                        )
+                    )
+            for dossier in Dossier.objects.bulk_create(rows, batch_size=1000):
+                key = (committee.pk, dossier.year)
+                dossiers.setdefault(key, []).append((dossier.pk, dossier.unit_id))
+        if not dossiers[(made[0].pk, FIRST_YEAR)][0][0]:  # a backend without RETURNING
+            raise SystemExit("bulk_create gave no ids")
+        wanted = {abbreviation for _name, abbreviation in DOC_TYPES}
+        types = {
+            (row.committee_id, row.abbreviation): (row.pk, row.name)
+            for row in DocumentType.objects.filter(
+                committee__in=made, abbreviation__in=wanted
+            ).only("pk", "committee_id", "abbreviation", "name")
+        }
+    assert Committee.objects.filter(slug="bench-archive").exists()
+    return Plan([c.pk for c in made], spread, dossiers, types)
+
+
+def _insert_sql(table: str, columns: list[str]) -> str:
+    marks = ", ".join(["%s"] * len(columns))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+
+
+def build(items: int, committees: int, spread: bool, workers: int) -> dict:
+    from django.db import connection, transaction
+
+    plan = _setup(committees, spread)
+    vendor = connection.vendor
+    started = time.monotonic()
+    if vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("DROP INDEX IF EXISTS search_entry_tsv")
+    pragmas = ["PRAGMA cache_size = -2000000", "PRAGMA synchronous = OFF"]  # a bulk load
+    bounds = [(first, min(first + BATCH - 1, items)) for first in range(1, items + 1, BATCH)]
+    written = 0.0
+    chars = indexed = 0
+    context = multiprocessing.get_context("fork")
+    connection.close()  # the workers must not share it
+    with context.Pool(workers, initializer=_init_worker, initargs=(plan, vendor)) as pool:
+        for rows, entries, size in _bounded(pool, bounds, ahead=workers + 2):
+            writing = time.monotonic()
+            if vendor == "sqlite" and pragmas:
+                with connection.cursor() as cursor:
+                    for pragma in pragmas:
+                        cursor.execute(pragma)
+                pragmas = []
+            with transaction.atomic():
+                _write(connection, "archive_archiveitem", ITEM_COLUMNS, rows)
+                _write(connection, "search_entry", ENTRY_COLUMNS, entries)
+            written += time.monotonic() - writing
+            chars += size
+            indexed += len(entries)
+            last = rows[-1][0]
+            if last % 50_000 < BATCH or last == items:
+                elapsed = time.monotonic() - started
+                _log(f"  {last:>9,} items, {elapsed:6.1f} s ({written:.1f} s writing)")
+    loaded = time.monotonic() - started
+    finishing = time.monotonic()
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            for table in ("archive_archiveitem", "search_entry"):
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), %s)", [items]
+                )
+            cursor.execute("SET maintenance_work_mem = '1GB'")
+            cursor.execute("CREATE INDEX search_entry_tsv ON search_entry USING gin (tsv)")
+            cursor.execute("VACUUM ANALYZE search_entry")
+            cursor.execute("VACUUM ANALYZE archive_archiveitem")
+        else:
+            cursor.execute("INSERT INTO search_entry_fts(search_entry_fts) VALUES ('optimize')")
+            cursor.execute("ANALYZE")
+    return {
+        "seconds": round(time.monotonic() - started, 1),
+        "load_seconds": round(loaded, 1),
+        "writing_seconds": round(written, 1),
+        "index_finish_seconds": round(time.monotonic() - finishing, 1),
+        "index_rows": indexed,
+        "average_text_chars": round(chars / max(items, 1)),
+        "workers": workers,
+    }
+
+
+def _bounded(pool, bounds: list[tuple[int, int]], ahead: int):
+    """The batches in order, with at most `ahead` made before they are written (Pool.imap
+    would make them all, faster than they are written, and hold them in memory)."""
+    pending: deque = deque()
+    upcoming = iter(bounds)
+    for first_last in itertools.islice(upcoming, ahead):
+        pending.append(pool.apply_async(_work, (first_last,)))
+    while pending:
+        result = pending.popleft().get()
+        following = next(upcoming, None)
+        if following is not None:
+            pending.append(pool.apply_async(_work, (following,)))
+        yield result
+
+
+def _write(connection, table: str, columns: list[str], rows: list[tuple]) -> None:
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # psycopg's own cursor: COPY
+            with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(_insert_sql(table, columns), rows)
+
+
+# --- the measurements -----------------------------------------------------------------------------
+
+
+def _time(user, query: str, n: int) -> tuple[list[float], list[float], int]:
+    from capuyso.accounts.permissions import forget_access
+    from capuyso.search.services import search
+
+    forget_access(user)
+    hits = len(search(user=user, query=query).hits)  # warm-up
+    wall, cpu = [], []
+    for _ in range(n):
+        forget_access(user)
+        started, started_cpu = time.perf_counter(), time.process_time()
+        search(user=user, query=query)
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - started_cpu) * 1000)
+    return wall, cpu, hits
+
+
+def _figures(wall: list[float], cpu: list[float]) -> dict:
+    return {
+        "p50_ms": round(statistics.median(wall), 1),
+        "p95_ms": round(percentile(wall, 95), 1),
+        "cpu_p50_ms": round(statistics.median(cpu), 1),
+        "cpu_p95_ms": round(percentile(cpu, 95), 1),
+    }
+
+
+def _matches(committee_id: int, query: str) -> int:
+    """The committee's index rows holding every word of the query (what is ranked within)."""
+    from django.db import connection
+
+    from capuyso.search import backends
+    from capuyso.search.services import parse_query
+
+    plan = backends.Plan(
+        committee_id=committee_id, kinds=[], where=None, words=parse_query(query).words
+    )
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "SELECT count(*) FROM search_entry_fts JOIN search_entry "
+                "ON search_entry.id = search_entry_fts.rowid "
+                "WHERE search_entry_fts MATCH %s AND search_entry.committee_id = %s",
+                [backends.fts_match(plan), committee_id],
+            )
+        else:
+            cursor.execute(
+                "SELECT count(*) FROM search_entry WHERE tsv @@ "
+                "(to_tsquery('simple', %s) && %s::tsquery)",
+                [backends.tsquery(plan), backends.meta_tsquery(plan)],
+            )
+        return cursor.fetchone()[0]
+
+
+def _load() -> dict:
+    one, five, fifteen = os.getloadavg()
+    return {"load_average": [round(one, 2), round(five, 2), round(fifteen, 2)]}
+
+
+def measure(n: int) -> None:
+    from capuyso.accounts.models import User
+    from capuyso.search.services import CANDIDATE_CAP
+
+    clerk = User.objects.get(username="bench-archive-clerk")
+    typical_wall: list[float] = []
+    typical_cpu: list[float] = []
+    for query in TYPICAL:
+        wall, cpu, hits = _time(clerk, query, n)
+        typical_wall += wall
+        typical_cpu += cpu
+        matches = _matches(clerk.committee_id, query)
+        figures = _figures(wall, cpu)
+        _out({"name": "archive_search.query", "query": query, "matches": matches,
+              "hits_on_page": hits, **figures})  # fmt: skip
+    p95 = percentile(typical_wall, 95)
+    _out(
+        {
+            "name": "archive_search.typical",
+            "queries": len(TYPICAL),
+            "n": n,
+            **_figures(typical_wall, typical_cpu),
+            "target_p95_ms": TARGET_TYPICAL_MS,
+            "pass": p95 < TARGET_TYPICAL_MS,
+            **_load(),
+        }
+    )
+    for query in COMMON:
+        wall, cpu, hits = _time(clerk, query, n)
+        p95 = percentile(wall, 95)
+        _out(
+            {
+                "name": "archive_search.common",
+                "query": query,
+                "matches": _matches(clerk.committee_id, query),
+                "ranked_within": CANDIDATE_CAP,
+                "n": n,
+                **_figures(wall, cpu),
+                "target_p95_ms": TARGET_COMMON_MS,
+                "pass": p95 < TARGET_COMMON_MS,
+                **_load(),
+            }
+        )
+
+
+def drop(vendor: str, name) -> None:
+    from django.db import connection
+
+    connection.close()
+    if vendor == "sqlite":
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            if os.path.exists(f"{name}{suffix}"):
+                os.remove(f"{name}{suffix}")
+    else:
+        _switch(NAME="postgres")
+        connection.ensure_connection()
+        connection.connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    _log(f"dropped {name}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--n", type=int, default=30, help="timed runs per query")
+    parser.add_argument("--committees", type=int, default=2, help="communes sharing it")
+    parser.add_argument(
+        "--spread", action="store_true", help="the same share per commune (else 90 %% in one)"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="processes making the pages")
+    parser.add_argument("--rebuild", action="store_true", help="delete the dataset first")
+    parser.add_argument("--drop", action="store_true", help="delete the dataset at the end")
+    parser.add_argument("--build-only", action="store_true", help="build, do not measure")
+    parser.add_argument(
+        "--cap", type=int, help="candidates ranked per query (default: the search's own)"
+    )
+    options = parser.parse_args(argv)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from capuyso.org.models import Committee
+    from capuyso.search.models import SearchEntry
+
+    suffix = f"-archive-c{options.committees}" + ("-spread" if options.spread else "")
+    vendor = use_own_database(options.items, options.rebuild, suffix)
+    name = connection.settings_dict["NAME"]
+    if not Committee.objects.filter(slug="bench-archive").exists():
+        _log(f"building {options.items:,} archived pages ({vendor}), {_load()}")
+        built = build(options.items, options.committees, options.spread, options.workers)
+        size = os.path.getsize(name) if vendor == "sqlite" else _pg_size()
+        _out(
+            {
+                "name": "archive_search.build",
+                "database": vendor,
+                "items": options.items,
+                "committees": options.committees,
+                "spread": options.spread,
+                **built,
+                "database_bytes": size,
+                **_load(),
+            }
+        )
+    else:
+        _log("reusing the dataset")
+    _out(
+        {
+            "name": "archive_search.data",
+            "database": vendor,
+            "index_rows": SearchEntry.objects.count(),
+            "cpus": os.cpu_count(),
+        }
+    )
+    if options.cap:
+        from capuyso.search import services
+
+        services.CANDIDATE_CAP = options.cap
+    if not options.build_only:
+        measure(options.n)
+    if options.drop:
+        drop(vendor, name)
+
+
+def _pg_size() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_database_size(current_database())")
+        return cursor.fetchone()[0]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
