@@ -182,3 +182,13 @@ def reindex(*, kinds: Iterable[str] | None = None, committee_id: int | None = No
             total += index_objects(batch)
         counts[source.kind] = total
     return counts
+
+
+def reindex_committees(committee_ids: Iterable[int]) -> dict:
+    """`reindex` of every kind for each of these committees (after a bulk load such as the
+    demo data, whose members are inserted in bulk). Returns the counts per kind, summed."""
+    counts: dict[str, int] = {}
+    for committee_id in committee_ids:
+        for kind, count in reindex(committee_id=committee_id).items():
+            counts[kind] = counts.get(kind, 0) + count
+    return counts

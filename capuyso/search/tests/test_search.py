@@ -340,3 +340,14 @@ def test_hit_dates_units_and_types_are_shown(cast):
     assert hit.unit_name == document.receiving_unit.name
     assert hit.as_dict()["kind"] == "incoming"
     assert "source_name" not in hit.as_dict()
+
+
+def test_reindex_committees_fills_the_index_of_those_committees_only(cast):
+    from capuyso.search.index import reindex_committees
+
+    mine = make_member(cast.committee, cast.cell, "Lê Bulk")
+    theirs = make_member(cast.other, cast.foreign_cell, "Lê Bulk Khác")
+    counts = reindex_committees([cast.committee.pk])
+    assert counts["member"] == 1
+    assert codes(cast.secretary, "le bulk") == [str(mine.code)]
+    assert not SearchEntry.objects.filter(kind="member", object_id=theirs.pk).exists()
