@@ -307,3 +307,20 @@ def test_an_item_without_text_is_found_by_its_file_name(cast):
     page = search(user=cast.clerk, query="cong van 123 so noi vu")
     assert [hit.code for hit in page.hits] == [str(item.code)]
     assert page.hits[0].snippet == ""
+
+
+# --- the results page ------------------------------------------------------------------------
+
+
+def test_the_results_page_shows_an_item_with_its_file_name_and_snippet(cast, client_for):
+    scan = make_item(cast, name="BB-1998-03.pdf", text=ocr_text())
+    url = reverse("search:results")
+    html = client_for(cast.clerk).get(url, {"q": "de bao con xanh"}).content.decode()
+    assert "BB-1998-03.pdf" in html
+    assert "<mark>đê bao Cồn Xanh</mark>" in html
+    assert '<option value="archive_item"' in html
+    only = client_for(cast.clerk).get(url, {"q": "con xanh", "kind": "archive_item"})
+    assert [hit.code for hit in only.context["page"].hits] == [str(scan.code)]
+    for user in (cast.cell_secretary, cast.outsider_clerk):
+        page = client_for(user).get(url, {"q": "de bao con xanh"}).context["page"]
+        assert page.hits == []
