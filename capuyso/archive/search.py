@@ -28,7 +28,6 @@ Decisions:
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
 
 from capuyso.accounts.permissions import access_for
@@ -115,10 +114,7 @@ class ArchiveItemSource(Source):
         return archive_items_for_search(user)
 
     def url(self, link: HitLink, access) -> str:
-        try:
-            return object_url("archive:item", link.code)
-        except NoReverseMatch:  # the items' pages are not routed (yet): no link
-            return ""
+        return object_url("archive:item", link.code)
 
 
 def index_dossier_items(dossier) -> int:

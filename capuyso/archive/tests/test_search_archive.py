@@ -9,7 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from capuyso.archive.models import ArchiveItem
@@ -73,10 +73,7 @@ def make_item(
 
 
 def item_url(item) -> str:
-    try:
-        return reverse("archive:item", args=[item.code])
-    except NoReverseMatch:  # the items' pages come with the archive's ingest
-        return ""
+    return f"/archive/items/{item.code}/"
 
 
 def run(*args) -> str:
