@@ -192,14 +192,17 @@ def pages_needing_ocr(source: PageSource) -> list[int]:
 
 
 def ocr_page(source: PageSource, number: int, folder: Path) -> tuple[str, bytes]:
-    """OCR one page: its text and its 1-page searchable PDF."""
+    """OCR one page: its text (one line per line read) and its 1-page searchable PDF."""
     src, dpi = source.page_input(number, folder)
     out, sidecar = folder / "out.pdf", folder / "out.txt"
     run_ocrmypdf(src, out, sidecar, image_dpi=dpi)
     try:
-        return sidecar.read_text(encoding="utf-8").replace("\f", "\n").strip(), out.read_bytes()
+        text, pdf = sidecar.read_text(encoding="utf-8"), out.read_bytes()
     except OSError as exc:
         raise PageError(_("OCRmyPDF wrote no result: %(error)s") % {"error": exc}) from exc
+    # Tesseract puts a blank line between blocks; a text layer has none, and the metadata
+    # extractor reads a blank line after the title as the end of the summary.
+    return "\n".join(line.rstrip() for line in text.splitlines() if line.strip()), pdf
 
 
 def run_ocrmypdf(src: Path, out: Path, sidecar: Path, *, image_dpi: int | None = None) -> None:

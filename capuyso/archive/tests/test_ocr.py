@@ -38,7 +38,7 @@ LINES = (
     "ĐẢNG BỘ XÃ PHÚ CÁT",
     "Số 09-KH/ĐU",
     "KẾ HOẠCH",
-    "Thực hiện chuyển đổi số trong công tác đảng",
+    "Chuyển đổi số trong công tác đảng năm 2026",
 )
 
 
@@ -198,6 +198,7 @@ def test_an_image_only_page_comes_out_with_its_vietnamese_text(cast, run_on_comm
     assert page.status == ArchivePage.Status.DONE and page.attempts == 1 and not page.pdf
     # The metadata proposal follows the new text.
     assert item.proposed.get("type_abbreviation") == "KH"
+    assert "chuyen doi so" in fold(item.proposed.get("summary"))
     assert AuditEvent.objects.filter(object_id=str(item.code)).exists()
 
 
