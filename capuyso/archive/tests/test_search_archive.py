@@ -13,7 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from capuyso.archive.models import ArchiveItem
-from capuyso.archive.search import TEXT_CAP, capped_text, index_dossier_items
+from capuyso.archive.search import (
+    TEXT_CAP,
+    ArchiveItemSource,
+    capped_text,
+    index_dossier_items,
+)
 from capuyso.documents.tests.factories import doc_type
 from capuyso.search.index import index_object, reindex
 from capuyso.search.models import SearchEntry
@@ -92,7 +97,7 @@ def test_a_clerk_finds_a_scanned_page_by_words_typed_without_diacritics(cast):
     assert [hit.code for hit in page.hits] == [str(scan.code)]
     hit = page.hits[0]
     assert hit.kind == "archive_item"
-    assert hit.kind_label == "Archive items"
+    assert hit.kind_label == str(ArchiveItemSource.label)  # "Archive items", translated
     assert hit.title == "BB-chi-bo-1998-03.pdf"  # no confirmed title yet: the file name
     assert hit.source_name == "BB-chi-bo-1998-03.pdf"
     assert hit.year == 1998
