@@ -38,31 +38,31 @@ Decisions:
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import hashlib
 import itertools
 import multiprocessing
 import os
-import random
 import statistics
 import sys
 import time
-import uuid
 from collections import deque
-from types import SimpleNamespace
+from collections.abc import Iterator
 
-from bench.archive_text import DOC_TYPES, page
+from bench.archive_rows import (
+    ENTRY_COLUMNS,
+    FIRST_YEAR,
+    ITEM_COLUMNS,
+    LAST_YEAR,
+    Plan,
+    init_worker,
+    work,
+)
+from bench.archive_text import DOC_TYPES
 from bench.search import _log, _out, _switch, percentile, use_own_database
 
-SEED = 1945
 BATCH = 5_000
 TARGET_TYPICAL_MS = 50.0
 TARGET_COMMON_MS = 150.0
 DOSSIERS_PER_YEAR = 20
-FIRST_YEAR, LAST_YEAR = 1990, 2026
-DISPOSED_SHARE = 0.01
-CONFIRMED_SHARE = 0.6  # items whose title, reference and type a person confirmed
-CHECKED = 20  # rows of each batch checked against entry_fields
 
 TYPICAL = [
     "ke hoach chuyen doi so",
@@ -91,147 +91,6 @@ TYPICAL = [
     "123-KH/ĐU",
 ]
 COMMON = ["dang", "Đảng", "chi bo", "thuc hien"]
-
-
-# --- the rows ----------------------------------------------------------------------------------
-
-
-class Plan:
-    """What the workers need to make the rows (plain values: it goes to other processes)."""
-
-    def __init__(self, committees: list[int], spread: bool, dossiers: dict, types: dict):
-        self.committees = committees
-        self.spread = spread
-        self.dossiers = dossiers  # (committee id, year) -> [(dossier id, unit id)]
-        self.types = types  # (committee id, abbreviation) -> (type id, name)
-
-    def committee(self, pk: int) -> int:
-        main, others = self.committees[0], self.committees[1:]
-        if self.spread:
-            return self.committees[pk % len(self.committees)]
-        return others[pk % len(others)] if pk % 10 == 0 and others else main
-
-
-ITEM_COLUMNS = [
-    "id", "code", "created_at", "updated_at", "committee_id", "dossier_id", "source_name",
-    "source_path", "file", "content_type", "size", "sha256", "pages", "signed", "text",
-    "text_source", "ocr_file", "ocr_status", "ocr_pages_done", "ocr_attempts", "ocr_error",
-    "proposed", "title", "reference", "document_date", "issuer_name", "doc_type_id", "year",
-    "disposed_at",
-]  # fmt: skip
-ENTRY_COLUMNS = [
-    "id", "committee_id", "kind", "object_id", "code", "title", "reference",
-    "reference_folded", "body", "title_folded", "body_folded", "exact", "meta", "date", "year",
-    "unit_id", "doc_type_id", "type_label", "source_name", "indexed_at",
-]  # fmt: skip
-
-_PLAN: Plan | None = None
-_VENDOR = "sqlite"
-
-
-def _init_worker(plan: Plan, vendor: str) -> None:
-    global _PLAN, _VENDOR
-    _PLAN, _VENDOR = plan, vendor
-
-
-def make_batch(first: int, last: int) -> tuple[list[tuple], list[tuple], int]:
-    """The item rows and index rows of ids first..last (inclusive), and their text's size.
-
-    The index row is `entry_fields` of what `ArchiveItemSource.document` gives, with the
-    page's folded and exact words taken from the page (made with it) instead of folding
-    its text again; the first rows of each batch are checked against `entry_fields` itself."""
-    from capuyso.archive.search import ArchiveItemSource
-    from capuyso.search.index import entry_fields
-
-    plan = _PLAN
-    source = ArchiveItemSource()
-    rng = random.Random(SEED * 1_000_003 + first)
-    stamp = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
-    sqlite = _VENDOR == "sqlite"
-    items, entries, chars = [], [], 0
-    for pk in range(first, last + 1):
-        committee_id = plan.committee(pk)
-        year = rng.randint(FIRST_YEAR, LAST_YEAR)
-        made = page(rng, year)
-        text = made.text
-        chars += len(text)
-        dossier_id, unit_id = rng.choice(plan.dossiers[(committee_id, year)])
-        code = uuid.UUID(int=rng.getrandbits(128), version=4)
-        name = f"{made.abbreviation}-{year}-{pk:07d}.pdf".replace("Đ", "D")
-        confirmed = rng.random() < CONFIRMED_SHARE
-        type_id, type_name = plan.types.get((committee_id, made.abbreviation), (None, ""))
-        day = dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(365))
-        disposed = rng.random() < DISPOSED_SHARE
-        # The row as the archive's source reads it (attributes only: no model instance).
-        item = SimpleNamespace(
-            pk=pk,
-            committee_id=committee_id,
-            dossier_id=dossier_id,
-            dossier=SimpleNamespace(unit_id=unit_id, disposed_at=None),
-            source_name=name,
-            text=text,
-            title=made.title if confirmed else "",
-            reference=made.reference if confirmed else "",
-            document_date=day if confirmed else None,
-            doc_type_id=type_id if confirmed and type_id else None,
-            doc_type=SimpleNamespace(name=type_name),
-            year=year,
-            disposed_at=stamp if disposed else None,
-        )
-        digest = hashlib.sha256(code.bytes).hexdigest()
-        code_value = code.hex if sqlite else code
-        items.append(
-            (
-                pk, code_value, stamp, stamp, committee_id, dossier_id, name,
-                f"scans/{year}/{name}", f"archive/{digest[:2]}/{digest}.pdf", "application/pdf",
-                100_000 + len(text) * 40, digest, 1, False, text, "ocr", "", "done", 1, 1, "",
-                "{}", item.title, item.reference, day.isoformat() if confirmed else None, "",
-                item.doc_type_id, year, stamp if disposed else None,
-            )
-        )  # fmt: skip
-        document = source.document(item)
-        if document is None:  # disposed of: not in the index
-            continue
-        fields = _entry(source.kind, pk, code, document, made)
-        if pk - first < CHECKED:
-            expected = entry_fields(source.kind, pk, code, document)
-            if fields != expected:
-                wrong = [k for k in fields if fields[k] != expected[k]]
-                raise AssertionError(f"item {pk}: the page's word forms differ in {wrong}")
-        fields.update(id=pk, code=code_value, indexed_at=stamp)
-        if fields["date"] is not None:
-            fields["date"] = fields["date"].isoformat()
-        entries.append(tuple(fields[column] for column in ENTRY_COLUMNS))
-    if sqlite:  # Django keeps datetimes in SQLite as naive UTC text
-        text = stamp.replace(tzinfo=None).isoformat(sep=" ")
-        items = [(*r[:2], text, text, *r[4:-1], text if r[-1] else None) for r in items]
-        entries = [(*row[:-1], text) for row in entries]
-    return items, entries, chars
-
-
-def _entry(kind: str, pk: int, code, document, made) -> dict:
-    """entry_fields(kind, pk, code, document) for a document whose body is `made.text`,
-    from the page's own word forms (entry_fields folds the body with the title, the type and
-    the file name around it: their forms are joined the same way)."""
-    from dataclasses import replace
-
-    from capuyso.search.index import entry_fields
-    from capuyso.search.text import exact_text, folded_text
-
-    assert document.body == made.text
-    fields = entry_fields(kind, pk, code, replace(document, body=""))
-    fields["body"] = made.text
-    tail = folded_text(f"{document.type_label} {document.source_name}")
-    fields["body_folded"] = f"{made.folded} {tail}" if tail else made.folded
-    title = document.title or document.reference or ""
-    searchable_title = f"{document.reference} {title}" if document.reference else title
-    keys = dict.fromkeys(f"{exact_text(searchable_title)} {made.exact}".split())
-    fields["exact"] = f" {' '.join(keys)} "
-    return fields
-
-
-def _work(bounds: tuple[int, int]):
-    return make_batch(*bounds)
 
 
 # --- the build ---------------------------------------------------------------------------------
@@ -328,7 +187,7 @@ def build(items: int, committees: int, spread: bool, workers: int) -> dict:
     chars = indexed = 0
     context = multiprocessing.get_context("fork")
     connection.close()  # the workers must not share it
-    with context.Pool(workers, initializer=_init_worker, initargs=(plan, vendor)) as pool:
+    with context.Pool(workers, initializer=init_worker, initargs=(plan, vendor)) as pool:
         for rows, entries, size in _bounded(pool, bounds, ahead=workers + 2):
             writing = time.monotonic()
             if vendor == "sqlite" and pragmas:
@@ -378,12 +237,12 @@ def _bounded(pool, bounds: list[tuple[int, int]], ahead: int):
     pending: deque = deque()
     upcoming = iter(bounds)
     for first_last in itertools.islice(upcoming, ahead):
-        pending.append(pool.apply_async(_work, (first_last,)))
+        pending.append(pool.apply_async(work, (first_last,)))
     while pending:
         result = pending.popleft().get()
         following = next(upcoming, None)
         if following is not None:
-            pending.append(pool.apply_async(_work, (following,)))
+            pending.append(pool.apply_async(work, (following,)))
         yield result
 
 
@@ -461,7 +320,7 @@ def _load() -> dict:
     return {"load_average": [round(one, 2), round(five, 2), round(fifteen, 2)]}
 
 
-def measure(n: int) -> None:
+def measure(n: int) -> Iterator[dict]:
     from capuyso.accounts.models import User
     from capuyso.search.services import CANDIDATE_CAP
 
@@ -474,36 +333,37 @@ def measure(n: int) -> None:
         typical_cpu += cpu
         matches = _matches(clerk.committee_id, query)
         figures = _figures(wall, cpu)
-        _out({"name": "archive_search.query", "query": query, "matches": matches,
-              "hits_on_page": hits, **figures})  # fmt: skip
-    p95 = percentile(typical_wall, 95)
-    _out(
-        {
-            "name": "archive_search.typical",
-            "queries": len(TYPICAL),
-            "n": n,
-            **_figures(typical_wall, typical_cpu),
-            "target_p95_ms": TARGET_TYPICAL_MS,
-            "pass": p95 < TARGET_TYPICAL_MS,
-            **_load(),
+        yield {
+            "name": "archive_search.query",
+            "query": query,
+            "matches": matches,
+            "hits_on_page": hits,
+            **figures,
         }
-    )
+    p95 = percentile(typical_wall, 95)
+    yield {
+        "name": "archive_search.typical",
+        "queries": len(TYPICAL),
+        "n": n,
+        **_figures(typical_wall, typical_cpu),
+        "target_p95_ms": TARGET_TYPICAL_MS,
+        "pass": p95 < TARGET_TYPICAL_MS,
+        **_load(),
+    }
     for query in COMMON:
         wall, cpu, hits = _time(clerk, query, n)
         p95 = percentile(wall, 95)
-        _out(
-            {
-                "name": "archive_search.common",
-                "query": query,
-                "matches": _matches(clerk.committee_id, query),
-                "ranked_within": CANDIDATE_CAP,
-                "n": n,
-                **_figures(wall, cpu),
-                "target_p95_ms": TARGET_COMMON_MS,
-                "pass": p95 < TARGET_COMMON_MS,
-                **_load(),
-            }
-        )
+        yield {
+            "name": "archive_search.common",
+            "query": query,
+            "matches": _matches(clerk.committee_id, query),
+            "ranked_within": CANDIDATE_CAP,
+            "n": n,
+            **_figures(wall, cpu),
+            "target_p95_ms": TARGET_COMMON_MS,
+            "pass": p95 < TARGET_COMMON_MS,
+            **_load(),
+        }
 
 
 def drop(vendor: str, name) -> None:
@@ -521,6 +381,77 @@ def drop(vendor: str, name) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
     _log(f"dropped {name}")
+
+
+def run(
+    *,
+    items: int = 1_000_000,
+    n: int = 30,
+    committees: int = 2,
+    spread: bool = False,
+    workers: int = 2,
+    rebuild: bool = False,
+    drop_after: bool = False,
+    build_only: bool = False,
+    cap: int | None = None,
+) -> Iterator[dict]:
+    """Build (or reuse) the dataset in its own database, measure, yield the JSON lines. The
+    default connection is left pointing at that database."""
+    from django.db import connection
+
+    from capuyso.org.models import Committee
+    from capuyso.search.models import SearchEntry
+
+    suffix = f"-archive-c{committees}" + ("-spread" if spread else "")
+    vendor = use_own_database(items, rebuild, suffix)
+    name = connection.settings_dict["NAME"]
+    if not Committee.objects.filter(slug="bench-archive").exists():
+        _log(f"building {items:,} archived pages ({vendor}), {_load()}")
+        built = build(items, committees, spread, workers)
+        size = os.path.getsize(name) if vendor == "sqlite" else _pg_size()
+        yield {
+            "name": "archive_search.build",
+            "database": vendor,
+            "items": items,
+            "committees": committees,
+            "spread": spread,
+            **built,
+            "database_bytes": size,
+            **_load(),
+        }
+    else:
+        _log("reusing the dataset")
+    yield {
+        "name": "archive_search.data",
+        "database": vendor,
+        "index_rows": SearchEntry.objects.count(),
+        "cpus": os.cpu_count(),
+    }
+    if not build_only:
+        from capuyso.search import services
+
+        default_cap = services.CANDIDATE_CAP
+        services.CANDIDATE_CAP = cap or default_cap
+        try:
+            yield from measure(n)
+        finally:
+            services.CANDIDATE_CAP = default_cap
+    if drop_after:
+        drop(vendor, name)
+
+
+def measure_in_bench(*, only: str = "", n: int = 30) -> Iterator[dict]:
+    """For `capuyso bench` (opt-in: --only archive_search): a million pages on SQLite
+    (90 % in one commune), or spread over 32 communes on PostgreSQL (city scale), in the
+    benchmark's own database, reused once built. Last of the measurements: it leaves the
+    connection on that database."""
+    if not only.startswith("archive_search"):
+        return
+    from django.db import connection
+
+    postgres = connection.vendor == "postgresql"
+    items = int(os.environ.get("CAPUYSO_BENCH_ARCHIVE_ITEMS", "1000000"))
+    yield from run(items=items, n=n, committees=32 if postgres else 2, spread=postgres)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -544,48 +475,19 @@ def main(argv: list[str] | None = None) -> None:
     import django
 
     django.setup()
-    from django.db import connection
-
-    from capuyso.org.models import Committee
-    from capuyso.search.models import SearchEntry
-
-    suffix = f"-archive-c{options.committees}" + ("-spread" if options.spread else "")
-    vendor = use_own_database(options.items, options.rebuild, suffix)
-    name = connection.settings_dict["NAME"]
-    if not Committee.objects.filter(slug="bench-archive").exists():
-        _log(f"building {options.items:,} archived pages ({vendor}), {_load()}")
-        built = build(options.items, options.committees, options.spread, options.workers)
-        size = os.path.getsize(name) if vendor == "sqlite" else _pg_size()
-        _out(
-            {
-                "name": "archive_search.build",
-                "database": vendor,
-                "items": options.items,
-                "committees": options.committees,
-                "spread": options.spread,
-                **built,
-                "database_bytes": size,
-                **_load(),
-            }
-        )
-    else:
-        _log("reusing the dataset")
-    _out(
-        {
-            "name": "archive_search.data",
-            "database": vendor,
-            "index_rows": SearchEntry.objects.count(),
-            "cpus": os.cpu_count(),
-        }
+    lines = run(
+        items=options.items,
+        n=options.n,
+        committees=options.committees,
+        spread=options.spread,
+        workers=options.workers,
+        rebuild=options.rebuild,
+        drop_after=options.drop,
+        build_only=options.build_only,
+        cap=options.cap,
     )
-    if options.cap:
-        from capuyso.search import services
-
-        services.CANDIDATE_CAP = options.cap
-    if not options.build_only:
-        measure(options.n)
-    if options.drop:
-        drop(vendor, name)
+    for line in lines:
+        _out(line)
 
 
 def _pg_size() -> int:
