@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from capuyso.core.models import BaseModel, TenantModel
 
@@ -57,7 +58,7 @@ class Dossier(TenantModel):
     file_number = models.CharField(
         _("file number"), max_length=40, help_text=_("Its code in the yearly file list, e.g. 05.")
     )
-    title = models.CharField(_("title"), max_length=255)
+    title = models.CharField(pgettext_lazy("name", "title"), max_length=255)
     title_folded = models.CharField(max_length=255, editable=False, db_index=True)
     year = models.PositiveSmallIntegerField(_("year"))
     unit = models.ForeignKey(
@@ -189,7 +190,7 @@ class ArchiveItem(TenantModel):
 
     # Metadata proposed from the text (documents.extract), then confirmed by a person.
     proposed = models.JSONField(_("proposed metadata"), default=dict, blank=True)
-    title = models.CharField(_("title"), max_length=500, blank=True)
+    title = models.CharField(pgettext_lazy("name", "title"), max_length=500, blank=True)
     reference = models.CharField(_("reference"), max_length=80, blank=True)
     document_date = models.DateField(_("document date"), null=True, blank=True)
     issuer_name = models.CharField(_("issuer"), max_length=255, blank=True)
