@@ -16,7 +16,9 @@ The flow:
   the item is re-indexed and its metadata proposed again unless a person confirmed it.
 
 The original is only ever opened for reading: a signed PDF keeps its signature, and OCR
-works on copies of its pages.
+works on copies of its pages. The work on one page (no database) is in `ocr_tools`. A worker
+killed mid-page leaves its item running with an old heartbeat: `ocr_recover()` (each task
+run, and `archive_ocr --recover`) puts it back in the queue.
 
 Decisions:
 - One task per item, not per page: the pages of an item are done in order by one worker,
