@@ -28,7 +28,9 @@ What it does:
   OCRing their pages one at a time through the real pipeline (OCRmyPDF, Tesseract `vie`,
   OMP_THREAD_LIMIT=1, --psm 3, searchable copy, index, metadata proposal). `cpu_seconds`
   is the CPU time of those processes and everything they ran (OCRmyPDF, Tesseract,
-  Ghostscript); `cores_busy` = cpu_seconds / wall seconds (2.0 = both cores all the time).
+  Ghostscript); `cores_busy` = cpu_seconds / wall seconds (2.0 = both cores all the time);
+  `other_cores_busy`: what the rest of the machine used meanwhile (/proc/stat). OCRmyPDF
+  lowers its own priority (nice 5), so other work on the machine slows the OCR down.
 - Accuracy: each page's OCR text against the text drawn, with line breaks and repeated
   spaces normalised: 1 − Levenshtein distance / characters drawn, as drawn and folded
   (no diacritics, đ→d: what search sees), and the share of drawn words (folded) found.
@@ -207,6 +209,17 @@ def fold_lines(text: str) -> str:
     return "\n".join(fold(line) for line in text.splitlines())
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy so far (/proc/stat; 0 elsewhere)."""
+    try:
+        with open("/proc/stat") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return 0.0
+    user, nice, system, idle, iowait, irq, softirq, steal = fields
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 # --- database -------------------------------------------------------------------------------
 
 
@@ -315,9 +328,11 @@ def run(options) -> None:
     load_before = [round(x, 2) for x in os.getloadavg()]
     _log(f"OCR of {options.pages} pages with {options.workers} workers (load {load_before})")
     cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    machine_before = machine_busy_seconds()
     started = time.monotonic()
     processed = ocr.ocr_work_parallel(workers=options.workers)
     seconds = time.monotonic() - started
+    machine = machine_busy_seconds() - machine_before
     cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     per_minute = options.pages / seconds * 60
@@ -336,6 +351,7 @@ def run(options) -> None:
             "pass": per_minute >= TARGET_PAGES_PER_MINUTE,
             "cpu_seconds": round(cpu, 1),
             "cores_busy": round(cpu / seconds, 2),
+            "other_cores_busy": round(max(machine - cpu, 0) / seconds, 2),
             "cpus": os.cpu_count(),
             "load_before": load_before,
         }
