@@ -188,19 +188,26 @@ def accuracy(pairs: list[tuple[str, str]]) -> dict:
 
 
 def metadata_accuracy(pairs: list[tuple[str, dict]]) -> dict:
-    """Share of items whose proposal from the OCR text (documents.extract, through the
-    pipeline) gives each field as it reads from the drawn text of their first page."""
+    """For each field, the share of items whose proposal from the OCR text (documents.extract,
+    through the pipeline) equals what the extractor reads from the text drawn on their first
+    page, among the items where the drawn text gives that field (a Công văn has no title
+    summary in these pages)."""
     from capuyso.documents.extract import extract_metadata
 
     fields = ("reference", "document_date", "issuer_name", "type_abbreviation", "summary")
-    right = dict.fromkeys(fields, 0)
+    right, total = dict.fromkeys(fields, 0), dict.fromkeys(fields, 0)
     for truth, proposed in pairs:
         expected = extract_metadata(truth)
         for name in fields:
             value = getattr(expected, name)
             value = value.isoformat() if isinstance(value, dt.date) else value
-            right[name] += bool(value) and (proposed or {}).get(name) == value
-    return {f"metadata_{name}": round(n / (len(pairs) or 1), 3) for name, n in right.items()}
+            if value:
+                total[name] += 1
+                right[name] += (proposed or {}).get(name) == value
+    return {
+        f"metadata_{name}": round(right[name] / total[name], 3) if total[name] else None
+        for name in fields
+    }
 
 
 def fold_lines(text: str) -> str:

@@ -35,4 +35,5 @@ def test_pages_read_back_their_metadata():
     }
     result = bench.metadata_accuracy([(text, proposed), (text, {})])
     assert result["metadata_reference"] == result["metadata_document_date"] == 0.5
-    assert result["metadata_summary"] == 0.0
+    assert result["metadata_summary"] == 0.0 and result["metadata_issuer_name"] == 0.0
+    assert bench.metadata_accuracy([("không có gì", {})])["metadata_reference"] is None
