@@ -71,6 +71,11 @@ class Source:
     label: str | Promise = ""
     model: str = ""  # "app_label.ModelName"
     order: int = 100  # where the kind appears in the filter list
+    # True: the owning services take an object out of the index when it leaves
+    # `committee_objects` (the archive: disposed of), so a user whose scope is all of
+    # `committee_objects` needs no check per hit. False: only a scope of every object of
+    # the committee goes unchecked, anything narrower is checked hit by hit.
+    trusts_index: bool = False
 
     def model_class(self) -> type[models.Model]:
         return apps.get_model(self.model)

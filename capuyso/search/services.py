@@ -161,10 +161,9 @@ def _sql(queryset) -> tuple:
 def _is_whole_committee(source: registry.Source, visible, committee_id: int) -> bool:
     """Did the app's selector answer "every object of the committee"? (The same SQL as the
     committee's objects: a committee-wide reader.) Any narrowing it adds, now or later,
-    makes the SQL differ, and the hits are then checked object by object. (Compared with
-    all the committee's rows, not `committee_objects`: a source that narrows those — the
-    archive leaves out what was disposed of — keeps its check per hit, so a row the index
-    still holds is never shown.)"""
+    makes the SQL differ, and the hits are then checked object by object. A source that
+    `trusts_index` is compared with its `committee_objects` instead (the archive's items not
+    disposed of: its services take the others out of the index)."""
     return _sql(visible) == _everything_sql(source.kind, committee_id, connection.vendor)
 
 
@@ -172,6 +171,8 @@ def _is_whole_committee(source: registry.Source, visible, committee_id: int) -> 
 def _everything_sql(kind: str, committee_id: int, vendor: str) -> tuple:
     """The SQL of all the committee's objects of a kind (compiled once, not per search)."""
     source = registry.source(kind)
+    if source.trusts_index:
+        return _sql(source.committee_objects(committee_id))
     return _sql(source.model_class()._default_manager.filter(committee_id=committee_id))
 
 

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
 
 from capuyso.core.testing import make_member
 from capuyso.documents.models import Secrecy
@@ -288,7 +289,7 @@ def test_hits_are_checked_one_by_one_unless_the_app_gives_the_whole_committee(ca
     from capuyso.search.services import _is_whole_committee, _scopes
 
     whole = {s.kind for s, v in _scopes(cast.clerk) if _is_whole_committee(s, v, cast.committee.pk)}
-    assert whole == {"incoming", "outgoing", "dossier", "meeting", "member"}
+    assert whole == {"incoming", "outgoing", "dossier", "meeting", "member", "archive_item"}
     cell = {
         s.kind
         for s, v in _scopes(cast.cell_secretary)
@@ -351,3 +352,41 @@ def test_reindex_committees_fills_the_index_of_those_committees_only(cast):
     assert counts["member"] == 1
     assert codes(cast.secretary, "le bulk") == [str(mine.code)]
     assert not SearchEntry.objects.filter(kind="member", object_id=theirs.pk).exists()
+
+
+def test_postgresql_leaves_the_committee_lexeme_out_for_common_words(cast, monkeypatch):
+    from capuyso.search import backends
+
+    monkeypatch.setattr(backends, "lexeme_frequencies", lambda: {"dang": 0.9, "uy": 0.5})
+    plan = backends.Plan(committee_id=7, kinds=["incoming", "member"], where=None, words=[])
+    common = backends.Plan(**{**plan.__dict__, "words": ["dang", "uy"]})
+    rare = backends.Plan(**{**plan.__dict__, "words": ["dang", "con", "xanh"]})
+    assert backends.words_are_common(common)
+    assert not backends.words_are_common(rare)
+    assert not backends.words_are_common(backends.Plan(**{**common.__dict__, "prefix_last": True}))
+    assert backends.meta_tsquery(common, committee=False) == ""
+    assert backends.meta_tsquery(rare) == "'_c7'"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
+def test_postgresql_word_statistics_find_a_common_word_as_common_and_the_same_hits(cast):
+    from capuyso.search import backends
+
+    meetings = [
+        str(incoming(cast, summary=f"Đảng ủy họp lần {n}", reference=f"{n + 1}-TB/ĐU").code)
+        for n in range(40)
+    ]
+    dyke = incoming(cast, summary="Đê bao Cồn Xanh", reference="99-TB/ĐU")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE search_entry")
+    backends._frequencies.clear()
+    frequencies = backends.lexeme_frequencies()
+    assert frequencies.get("dang", 0) > 0.9
+    plan = backends.Plan(committee_id=cast.committee.pk, kinds=[], where=None, words=[])
+    assert backends.words_are_common(backends.Plan(**{**plan.__dict__, "words": ["dang"]}))
+    found = codes(cast.clerk, "dang uy")
+    assert len(found) == 20 and set(found) <= set(meetings)  # a page of the 40
+    assert codes(cast.clerk, "hop lan 39")[0] == meetings[39]  # the phrase, first
+    assert codes(cast.clerk, "con xanh") == [str(dyke.code)]
+    assert codes(cast.outsider_clerk, "dang uy") == []
+    backends._frequencies.clear()
