@@ -71,7 +71,7 @@ class Plan:
     prefix_last: bool = False
     limit: int = 20
     offset: int = 0
-    cap: int = 1000
+    cap: int = 500
 
 
 @dataclass
