@@ -117,7 +117,7 @@ def test_review_page_and_print_list(cast, client_for, django_assert_max_num_quer
     with django_assert_max_num_queries(12):
         response = client.get(reverse("archive:disposal_print"))
     assert len(response.context["dossiers"]) == 24
-    assert "Keep permanently" in response.content.decode() or "Giữ" in response.content.decode()
+    assert "Bảo quản vĩnh viễn" in response.content.decode()
 
 
 def test_the_office_sees_the_list_but_does_not_decide(cast, client_for):

@@ -292,7 +292,7 @@ def test_close_needs_a_retention_period(cast, client_for):
     dossier = make_dossier(cast.committee)
     client = client_for(cast.clerk)
     response = client.post(reverse("archive:dossier_close", args=[dossier.code]), follow=True)
-    assert "retention period" in str(list(response.context["messages"])[0])
+    assert "thời hạn bảo quản" in str(list(response.context["messages"])[0])
     dossier.refresh_from_db()
     assert dossier.closed_at is None
     with pytest.raises(ValidationError) as exc:

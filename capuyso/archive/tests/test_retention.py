@@ -194,7 +194,7 @@ def test_a_period_in_use_is_not_deleted_through_the_page(cast, client_for):
     response = client_for(cast.admin).post(
         reverse("archive:retention_delete", args=[period.code]), follow=True
     )
-    assert "only retired" in str(list(response.context["messages"])[0])
+    assert "chỉ có thể ngừng sử dụng" in str(list(response.context["messages"])[0])
     assert RetentionPeriod.objects.filter(pk=period.pk).exists()
 
 
@@ -304,5 +304,5 @@ def test_command_all_committees_and_errors(cast):
         call_command("archive_close_year", "--committee", "khong-co")
     with pytest.raises(CommandError):
         call_command("archive_close_year")
-    with pytest.raises(CommandError, match="not over"):
+    with pytest.raises(CommandError, match="chưa kết thúc"):
         call_command("archive_close_year", "--committee", "phu-cat", "--year", "2999")
