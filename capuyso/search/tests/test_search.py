@@ -357,12 +357,15 @@ def test_reindex_committees_fills_the_index_of_those_committees_only(cast):
 def test_postgresql_leaves_the_committee_lexeme_out_for_common_words(cast, monkeypatch):
     from capuyso.search import backends
 
-    monkeypatch.setattr(backends, "lexeme_frequencies", lambda: {"dang": 0.9, "uy": 0.5})
+    shares = {"dang": 0.9, "uy": 0.5, "thu": 0.45, "nop": 0.23}
+    monkeypatch.setattr(backends, "lexeme_frequencies", lambda: shares)
     plan = backends.Plan(committee_id=7, kinds=["incoming", "member"], where=None, words=[])
     common = backends.Plan(**{**plan.__dict__, "words": ["dang", "uy"]})
     rare = backends.Plan(**{**plan.__dict__, "words": ["dang", "con", "xanh"]})
     assert backends.words_are_common(common)
     assert not backends.words_are_common(rare)
+    each_common = backends.Plan(**{**plan.__dict__, "words": ["thu", "nop", "dang"]})
+    assert not backends.words_are_common(each_common)  # together: 0.09 of the rows
     assert not backends.words_are_common(backends.Plan(**{**common.__dict__, "prefix_last": True}))
     assert backends.meta_tsquery(common, committee=False) == ""
     assert backends.meta_tsquery(rare) == "'_c7'"
