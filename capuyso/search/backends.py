@@ -37,10 +37,12 @@ similarity ranks long texts poorly. Word matching with a GIN index behaves like 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 import uuid
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
 from django.db.models import Q
 
@@ -61,7 +63,7 @@ TOP = "\U0010ffff"
 class Plan:
     committee_id: int
     kinds: list[str]
-    where: Q  # on SearchEntry: the committee, the user's scope per kind, the filters
+    where: Q  # on SearchEntry: the user's scope per kind and the filters (not the committee)
     words: list[str]  # folded query words
     exact: list[str] = field(default_factory=list)  # exact keys of words typed with marks
     reference: str = ""  # folded query, when it may be a reference
@@ -104,7 +106,12 @@ def where_sql(where: Q) -> tuple[str, list]:
     the table name "search_entry", for the raw statements below."""
     query = SearchEntry.objects.filter(where).query
     compiler = query.get_compiler(connection=connection)
-    sql, params = compiler.compile(query.where)
+    try:
+        sql, params = compiler.compile(query.where)
+    except FullResultSet:  # no condition
+        return "1=1", []
+    except EmptyResultSet:  # a condition nothing meets
+        return "1=0", []
     return sql or "1=1", list(params)
 
 
@@ -286,10 +293,10 @@ def _sqlite(plan: Plan) -> tuple[str, list]:
         "SELECT * FROM ("  # noqa: S608 (see SAFETY)
         f"SELECT search_entry.id AS id "
         f"FROM {FTS_TABLE} JOIN search_entry ON search_entry.id = {FTS_TABLE}.rowid "
-        f"WHERE {FTS_TABLE} MATCH %s AND ({where}) "
+        f"WHERE {FTS_TABLE} MATCH %s AND search_entry.committee_id = %s AND ({where}) "
         f"ORDER BY {FTS_TABLE}.rowid DESC LIMIT %s)"
     )
-    params = [fts_match(plan), *where_params, plan.cap]
+    params = [fts_match(plan), plan.committee_id, *where_params, plan.cap]
     return _page(plan, candidates, params, where, where_params)
 
 
@@ -320,7 +327,12 @@ def meta_tsquery(plan: Plan, *, committee: bool = True) -> str:
     return " & ".join(terms)
 
 
-COMMON_SHARE = 0.2  # a word in this share of the rows or more is common
+# Words held together by this share of the rows or more are common: the committee's newest
+# rows are read until the cap (at a share s, cap/s rows at ~10 µs each) rather than every
+# match fetched from the table (~6 µs each, 31,000 × s for a commune among 32): the two
+# cost the same near s = 0.15 for a commune of a million pages' city; reading the newest
+# rows when the words are rarer than estimated costs more than the other way round.
+COMMON_SHARE = 0.15
 FREQUENCY_SECONDS = 600
 _frequencies: dict[str, tuple[float, dict[str, float]]] = {}
 
@@ -346,41 +358,51 @@ def lexeme_frequencies() -> dict[str, float]:
 
 
 def words_are_common(plan: Plan) -> bool:
-    """Do the query's words, together, sit in a large share of the rows (so that the newest
-    matches of a committee are found by reading its newest rows)? Estimated as the planner
-    does, the words independent: a product of their shares. Below it, the committee's
-    lexeme stays: a GIN scan of several common words without a rare one to skip by costs
-    hundreds of milliseconds ("thu & nop & dang & phi": 430 ms without it)."""
+    """Do the query's words, together, sit in a large share of the rows? Their share
+    together lies between the product of their shares (words independent, the planner's
+    estimate) and the least of them (words always together); words of one query go
+    together more often than by chance, so the estimate is the geometric mean of the two
+    ("thu nop dang phi": 0.09 and 0.23 → 0.14; it is 0.25)."""
     if plan.prefix_last or not plan.words:
         return False
     frequencies = lexeme_frequencies()
-    share = 1.0
-    for word in set(plan.words):
-        share *= frequencies.get(word, 0.0)
-    return share >= COMMON_SHARE
+    shares = [frequencies.get(word, 0.0) for word in set(plan.words)]
+    product = math.prod(shares)
+    return math.sqrt(product * min(shares)) >= COMMON_SHARE
 
 
 def _postgresql(plan: Plan) -> tuple[str, list]:
     """The candidates: the committee's rows whose tsvector holds the words, newest first.
 
-    How PostgreSQL finds them depends on how common the words are, and it can only choose
-    well if its estimate is right. The committee's lexeme in the tsquery makes the GIN
-    index return the committee's rows only — the fast way for rarer words, which would
-    otherwise be fetched for every committee — but the planner then counts the committee
-    twice (the lexeme and `committee_id`, taken as independent: 1/32 × 1/32 of a city's
-    rows) and expects a common word to match a few hundred rows where it matches tens of
-    thousands: it fetches them all from the table (30,000 random reads, ~400 ms for
-    "dang" among 32 communes of a million pages). For words that most rows hold, the
-    lexeme is left out: the estimate is right, and the committee's newest rows are read
-    through its (committee, id) index until the cap is reached (~10 ms)."""
+    Two ways, chosen by how common the words are (`words_are_common`, from PostgreSQL's own
+    word statistics):
+
+    - rarer words: the GIN index answers the words *and* the committee's lexeme, so it
+      returns the committee's matches only, which are then fetched and the newest kept;
+    - common words (and no filter chosen): the committee's newest rows are read through its
+      (committee, id) index, each checked for the words, until the cap is reached. The
+      check is written `ts_match_vq(tsv, query)` — `@@` without its operator — so that the
+      planner cannot pick the GIN index instead: it estimates the words' share as if they
+      were independent, far too low for the words of one phrase, and would fetch every
+      match of every committee (the words of "thu nop dang phi" among 32 communes of a
+      million pages: 430 ms; the committee's lexeme in the query instead: 45 ms, as the
+      planner counts the committee twice; its newest rows: 20 ms; "dang": 400 → 2 ms)."""
     where, where_params = where_sql(plan.where)
-    meta = meta_tsquery(plan, committee=not words_are_common(plan))
-    query = "to_tsquery('simple', %s) && %s::tsquery" if meta else "to_tsquery('simple', %s)"
+    filters = meta_tsquery(plan, committee=False)
+    if not filters and words_are_common(plan):
+        match = (
+            "ts_match_vq(search_entry.tsv, to_tsquery('simple', %s)) "
+            "AND search_entry.committee_id = %s"
+        )
+        match_params = [tsquery(plan), plan.committee_id]
+    else:
+        # The committee as the lexeme only: as a column too, the planner would also read
+        # the committee's whole (committee) index to intersect with (50 → 30 ms).
+        match = "search_entry.tsv @@ (to_tsquery('simple', %s) && %s::tsquery)"
+        match_params = [tsquery(plan), meta_tsquery(plan)]
     candidates = (
         "SELECT search_entry.id AS id FROM search_entry "  # noqa: S608 (see SAFETY)
-        f"WHERE search_entry.tsv @@ ({query}) "
-        f"AND search_entry.committee_id = %s AND ({where}) "
-        "ORDER BY search_entry.id DESC LIMIT %s"
+        f"WHERE {match} AND ({where}) ORDER BY search_entry.id DESC LIMIT %s"
     )
-    params = [tsquery(plan), *([meta] if meta else []), plan.committee_id, *where_params]
-    return _page(plan, candidates, [*params, plan.cap], where, where_params)
+    params = [*match_params, *where_params, plan.cap]
+    return _page(plan, candidates, params, where, where_params)

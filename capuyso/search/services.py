@@ -290,7 +290,7 @@ def search(
         return result
     if not parsed.words or not scopes:
         return result
-    where = Q(committee_id=committee_id) & _scope(scopes, committee_id)
+    where = _scope(scopes, committee_id)  # the committee itself: the backends add it
     unit_ids = _unit_ids(committee_id, unit)
     type_id = _doc_type_id(committee_id, doc_type)
     if unit_ids == [] or type_id == 0:  # an unknown unit or type: nothing matches
