@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
 from bench import (
+    archive_search,
     ballots,
     documents,
     fees_pages,
@@ -71,6 +72,9 @@ class Command(BaseCommand):
         for line in members_import.measure(dataset, only=only):  # opt-in: --only members.import
             self._emit(line)
         for line in ballots.measure(dataset, only=only):  # opt-in: --only ballots
+            self._emit(line)
+        # opt-in: --only archive_search; last, as it leaves the connection on its own database
+        for line in archive_search.measure_in_bench(only=only, n=n):
             self._emit(line)
 
     def _emit(self, line: dict) -> None:

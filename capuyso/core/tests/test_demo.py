@@ -181,3 +181,18 @@ def test_cell_sizes_add_up_and_stay_within_village_bounds():
     assert sum(c.size for c in plan.member_cells) == 2500
     villages = [c for c in plan.member_cells if c.cell_kind == Unit.CellKind.VILLAGE]
     assert all(20 <= c.size <= 80 for c in villages)
+
+
+def test_the_demo_data_is_in_the_search_index(seeded):
+    from capuyso.members.models import Member
+    from capuyso.org.models import Committee
+    from capuyso.search.models import SearchEntry
+
+    phu_cat = Committee.objects.get(slug="phu-cat")
+    members = Member.objects.filter(committee=phu_cat).count()
+    assert members > 0
+    indexed = SearchEntry.objects.filter(committee=phu_cat, kind="member").count()
+    assert indexed == members
+    someone = Member.objects.filter(committee=phu_cat).order_by("pk").first()
+    entry = SearchEntry.objects.get(kind="member", object_id=someone.pk)
+    assert entry.title == someone.full_name

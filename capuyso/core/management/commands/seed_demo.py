@@ -103,6 +103,11 @@ class Command(BaseCommand):
                 list(demo.demo_committees().exclude(slug="ha-noi"))
             ):
                 self.stdout.write(line)
+            # The demo data is inserted in bulk, past the services that keep the search index:
+            # rebuild the demo committees' index rows in the same transaction.
+            from capuyso.search.index import reindex_committees
+
+            reindex_committees(demo.demo_committees().values_list("pk", flat=True))
         elapsed = time.monotonic() - started
         for slug in ("phu-cat", "dong-xuan"):
             self.stdout.write(
