@@ -38,6 +38,14 @@ What it does:
   the reference, date, issuer, type and summary that documents.extract reads from the text
   drawn on their first page.
 
+Measured here (Debian 12, 2 vCPUs, SQLite, 40 pages at 300 dpi in 20 items, 2 workers):
+29.2 pages/min on a quiet machine (cores_busy 1.86, 3.8 CPU-seconds a page: Tesseract about
+2, OCRmyPDF's own work about 1.8 — its start, Ghostscript, checking its output); 21.0 and
+21.4 pages/min while other sessions kept 0.6 of a core busy. Character accuracy 99.83 % as
+drawn, 99.93 % folded, 99.99 % of the words found; metadata from the OCR text: reference,
+date and type 100 %, issuer 95 %, summary 75 % (a stray "|" or "_" read from the speckles
+next to a title hides it from the extractor).
+
 Decisions:
 - Its own database, never your working one: `$CAPUYSO_DATA_DIR/bench-ocr.sqlite3`, or the
   PostgreSQL database `capuyso_bench_ocr` when DATABASE_URL points to PostgreSQL; files go
