@@ -31,6 +31,7 @@ def vie_installed() -> bool:
     return "vie" in langs.stdout.split()
 
 
+@pytest.mark.one_database
 @pytest.mark.skipif(not vie_installed(), reason="tesseract-ocr-vie and ocrmypdf are needed")
 def test_a_scanned_page_is_ocred_after_intake_and_its_metadata_proposed(
     cast, tmp_path, django_capture_on_commit_callbacks

@@ -49,10 +49,15 @@ def _tesseract_vie() -> bool:
     return "vie" in listed.stdout.split()
 
 
-real_ocr = pytest.mark.skipif(
+_needs_tools = pytest.mark.skipif(
     not _tesseract_vie(),
     reason="Tesseract with Vietnamese (tesseract-ocr-vie) and OCRmyPDF are not installed",
 )
+
+
+def real_ocr(test):
+    """A test that runs the real Tesseract: where the tools are installed, in one CI pass."""
+    return pytest.mark.one_database(_needs_tools(test))
 
 
 # --- samples --------------------------------------------------------------------------------

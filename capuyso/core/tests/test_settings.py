@@ -1,9 +1,14 @@
-"""Production settings refuse unsafe configurations; `check --deploy` is clean."""
+"""Production settings refuse unsafe configurations; `check --deploy` is clean (each test
+runs Django in a subprocess: independent of the test database)."""
 
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.one_database
 
 ROOT = Path(__file__).resolve().parents[3]
 GOOD_KEY = "k" * 20 + "-production-secret-key-for-tests-0123456789"

@@ -100,6 +100,7 @@ def test_an_unwritable_image_path_is_refused(tmp_path):
     assert isinstance(exc.value.__cause__, OSError)
 
 
+@pytest.mark.one_database
 def test_the_real_command_line(tmp_path):
     """The console script as an operator runs it: payload on stdout, exit 0; bad input exit 2."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CAPUYSO_", "DATABASE_URL"))}

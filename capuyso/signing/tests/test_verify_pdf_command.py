@@ -173,6 +173,7 @@ def test_a_committee_s_uploaded_trust_store_is_used(cast, files, dev_pki, signed
     assert code == 2 and "khong-co" in err
 
 
+@pytest.mark.one_database
 def test_the_real_command_line_exit_codes(files, dev_pki, signed):
     """The console script, as an operator runs it."""
     paths = files(signed_pdf=signed, root_pem=dev_pki.root.cert_pem(), plain_pdf=pdfs.document())
