@@ -494,6 +494,11 @@ def ocr_retry(*, actor, item: ArchiveItem) -> ArchiveItem:
     with transaction.atomic():
         item = ArchiveItem.objects.select_for_update().get(pk=item.pk)
         old = item.ocr_status
+        if item.disposed_at is not None:
+            raise ValidationError(
+                _("This item was disposed of with its dossier; its file no longer exists."),
+                code="disposed",
+            )
         if old not in (Status.FAILED, Status.UNAVAILABLE):
             raise ValidationError(
                 _("Only an item whose OCR failed or was unavailable can be run again."),

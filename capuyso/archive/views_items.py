@@ -147,6 +147,7 @@ def _detail(request, item: ArchiveItem, form: ConfirmForm | None = None, status:
         "proposed": proposed,
         "proposed_date": proposed_date,
         "ocr_status_template": _ocr_status_template(),
+        "ocr_can_retry": can_register and item.disposed_at is None,
         "dossier_options": dossier_choices(request.user) if form is not None else (),
     }
     return render(request, "archive/items/detail.html", context, status=status)

@@ -28,6 +28,7 @@ NAV_ITEMS = [
     NavItem(_("Figures"), "documents:figures", Action.DOCUMENTS_VIEW, "documents/figures"),
     NavItem(_("Dossiers"), "archive:dossiers", Action.DOCUMENTS_VIEW, "archive", True),
     NavItem(_("Archive"), "archive:items", Action.DOCUMENTS_VIEW, "archive/items", True),
+    NavItem(_("OCR"), "archive:ocr_overview", Action.DOCUMENTS_VIEW, "archive/ocr", True),
     NavItem(
         _("Disposal review"),
         "archive:disposal",

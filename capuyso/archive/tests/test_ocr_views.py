@@ -129,3 +129,26 @@ def test_the_overview_counts_and_lists_the_queue_of_the_committee_only(
     outsider = client_for(cast.outsider_clerk).get(reverse("archive:ocr_overview"))
     assert [i.source_name for i in outsider.context["page"]] == ["xa-khac.pdf"]
     assert client_for(cast.member).get(reverse("archive:ocr_overview")).status_code == 403
+
+
+def test_a_disposed_item_is_not_run_again_and_its_page_offers_no_retry(cast, client_for, item):
+    from django.utils import timezone
+
+    _status(item, Status.FAILED, ocr_error="x")
+    ArchiveItem.objects.filter(pk=item.pk).update(disposed_at=timezone.now(), file="")
+    client = client_for(cast.clerk)
+    retry = reverse("archive:item_ocr_retry", args=[item.code])
+    html = client.post(retry, **HTMX).content.decode()
+    assert "msg-error" in html
+    assert ArchiveItem.objects.get(pk=item.pk).ocr_status == Status.FAILED
+    page = client.get(reverse("archive:item", args=[item.code])).content.decode()
+    assert f'action="{retry}"' not in page
+
+
+def test_the_item_page_offers_the_retry_to_the_office(cast, client_for, item):
+    _status(item, Status.FAILED, ocr_error="x")
+    retry = reverse("archive:item_ocr_retry", args=[item.code])
+    page = client_for(cast.clerk).get(reverse("archive:item", args=[item.code])).content.decode()
+    assert f'action="{retry}"' in page
+    page = client_for(cast.secretary).get(reverse("archive:item", args=[item.code]))
+    assert f'action="{retry}"' not in page.content.decode()

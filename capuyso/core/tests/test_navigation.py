@@ -27,7 +27,7 @@ def test_archive_pages_by_role(cast):
         labels(cast.secretary),
         labels(cast.cell_secretary),
     )
-    assert {"Archive", "Disposal review", "Retention periods"} <= clerk
+    assert {"Archive", "OCR", "Disposal review", "Retention periods"} <= clerk
     # the leaders decide on disposal but do not configure the retention list
     assert {"Archive", "Disposal review"} <= leader and "Retention periods" not in leader
     # a cell secretary reads no committee-wide archive
