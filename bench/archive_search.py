@@ -52,7 +52,6 @@ import argparse
 import itertools
 import multiprocessing
 import os
-import statistics
 import sys
 import time
 from collections import deque
@@ -68,7 +67,7 @@ from bench.archive_rows import (
     work,
 )
 from bench.archive_text import DOC_TYPES
-from bench.search import _log, _out, _switch, percentile, use_own_database
+from bench.search import _figures, _log, _out, _switch, _time, percentile, use_own_database
 
 BATCH = 5_000
 TARGET_TYPICAL_MS = 50.0
@@ -272,31 +271,6 @@ def _write(connection, table: str, columns: list[str], rows: list[tuple]) -> Non
 
 
 # --- the measurements -----------------------------------------------------------------------------
-
-
-def _time(user, query: str, n: int) -> tuple[list[float], list[float], int]:
-    from capuyso.accounts.permissions import forget_access
-    from capuyso.search.services import search
-
-    forget_access(user)
-    hits = len(search(user=user, query=query).hits)  # warm-up
-    wall, cpu = [], []
-    for _ in range(n):
-        forget_access(user)
-        started, started_cpu = time.perf_counter(), time.process_time()
-        search(user=user, query=query)
-        wall.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-    return wall, cpu, hits
-
-
-def _figures(wall: list[float], cpu: list[float]) -> dict:
-    return {
-        "p50_ms": round(statistics.median(wall), 1),
-        "p95_ms": round(percentile(wall, 95), 1),
-        "cpu_p50_ms": round(statistics.median(cpu), 1),
-        "cpu_p95_ms": round(percentile(cpu, 95), 1),
-    }
 
 
 def _matches(committee_id: int, query: str) -> int:
