@@ -18,7 +18,8 @@ The flow:
 The original is only ever opened for reading: a signed PDF keeps its signature, and OCR
 works on copies of its pages. The work on one page (no database) is in `ocr_tools`. A worker
 killed mid-page leaves its item running with an old heartbeat: `ocr_recover()` (each task
-run, and `archive_ocr --recover`) puts it back in the queue.
+run, and `archive_ocr --recover`) puts it back in the queue, as it does a waiting item whose
+task was never queued (its process died right after the commit).
 
 Decisions:
 - One task per item, not per page: the pages of an item are done in order by one worker,
@@ -448,8 +449,19 @@ def _in_status(status: str):
 
 def ocr_recover(*, now=None) -> list[int]:
     """Put running items whose worker has gone silent back in the queue. They resume at
-    the first page not done; the page that was running has its attempt counted."""
+    the first page not done; the page that was running has its attempt counted.
+
+    Waiting items that no queued task will ever pick up (the process died between the
+    commit and queuing the task) are queued again too."""
     cutoff = (now or timezone.now()) - dt.timedelta(seconds=stale_after())
+    requeued = _recover_running(cutoff) + _recover_unqueued(cutoff)
+    if requeued:
+        logger.warning("OCR: requeued %s stale item(s): %s", len(requeued), requeued)
+        _remove_orphan_folders(older_than=stale_after())
+    return requeued
+
+
+def _recover_running(cutoff) -> list[int]:
     stale = Q(ocr_heartbeat__lt=cutoff) | Q(ocr_heartbeat__isnull=True, updated_at__lt=cutoff)
     candidates = _in_status(Status.RUNNING).filter(stale)
     requeued = []
@@ -463,10 +475,47 @@ def ocr_recover(*, now=None) -> list[int]:
             if moved:
                 requeued.append(pk)
                 _schedule(pk)
-    if requeued:
-        logger.warning("OCR: requeued %s stale running item(s): %s", len(requeued), requeued)
-        _remove_orphan_folders(older_than=stale_after())
     return requeued
+
+
+def _recover_unqueued(cutoff) -> list[int]:
+    """Waiting items untouched since `cutoff` with no OCR task queued or running for them.
+    A large intake legitimately waits longer than that behind its own tasks: those items
+    have their task in the queue and are left alone."""
+    stale = _in_status(Status.WAITING).filter(updated_at__lt=cutoff)
+    candidates = list(stale.order_by("pk").values_list("pk", flat=True)[:500])
+    if not candidates:
+        return []
+    queued = _queued_item_ids()
+    requeued = []
+    for pk in candidates:
+        if pk in queued:
+            continue
+        with transaction.atomic():
+            # Touching the row marks it requeued, so the next recovery waits again.
+            if stale.filter(pk=pk).update(updated_at=timezone.now()):
+                requeued.append(pk)
+                _schedule(pk)
+    return requeued
+
+
+def _queued_item_ids() -> set[int]:
+    """The items with an OCR task waiting or running in the database queue. A backend that
+    keeps no queue (the immediate one of the tests) has none queued."""
+    from django.tasks import TaskResultStatus, task_backends
+
+    from capuyso.archive.tasks import ocr_item_task
+
+    backend = task_backends[ocr_item_task.backend]
+    if not type(backend).__module__.startswith("django_tasks_db"):
+        return set()
+    from django_tasks_db.models import DBTaskResult
+
+    rows = DBTaskResult.objects.filter(
+        task_path=ocr_item_task.module_path,
+        status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+    ).values_list("args_kwargs", flat=True)
+    return {row.get("kwargs", {}).get("item_id") for row in rows}
 
 
 def _remove_orphan_folders(*, older_than: int) -> None:

@@ -409,6 +409,45 @@ def test_a_stale_running_item_resumes_and_a_page_that_killed_twice_fails(
     assert ArchiveItem.objects.get(pk=alive.pk).ocr_status == Status.RUNNING
 
 
+def _waiting_since(cast, name: str, *, minutes_ago: int) -> ArchiveItem:
+    """An item planned and marked waiting `minutes_ago`, its task never queued (the process
+    died between the commit and `on_commit`)."""
+    item = make_item(cast.committee, image_pdf(scan([name], dpi=50), dpi=50), name=name)
+    ocr.ocr_enqueue(item, schedule=False)
+    then = timezone.now() - dt.timedelta(minutes=minutes_ago)
+    ArchiveItem.objects.filter(pk=item.pk).update(updated_at=then)
+    return item
+
+
+def test_a_waiting_item_whose_task_was_never_queued_is_queued_again(cast, fake_ocr, run_on_commit):
+    lost = _waiting_since(cast, "lost.pdf", minutes_ago=30)
+    fresh = _waiting_since(cast, "fresh.pdf", minutes_ago=1)
+    assert run_on_commit(ocr.ocr_recover) == [lost.pk]
+    assert ArchiveItem.objects.get(pk=lost.pk).ocr_status == Status.DONE
+    assert ArchiveItem.objects.get(pk=fresh.pk).ocr_status == Status.WAITING
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_waiting_item_with_its_task_still_in_the_database_queue_is_left_alone(
+    cast, fake_ocr, settings
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from capuyso.archive.tasks import ocr_item_task
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    queued = _waiting_since(cast, "queued.pdf", minutes_ago=30)  # behind a large intake
+    ocr_item_task.enqueue(item_id=queued.pk)
+    lost = _waiting_since(cast, "lost.pdf", minutes_ago=30)
+    assert ocr.ocr_recover() == [lost.pk]
+    tasks = DBTaskResult.objects.filter(task_path=ocr_item_task.module_path, status="READY")
+    assert sorted(t.args_kwargs["kwargs"]["item_id"] for t in tasks) == [queued.pk, lost.pk]
+    # The next recovery finds both queued: nothing is queued twice.
+    later = timezone.now() + dt.timedelta(hours=1)
+    assert ocr.ocr_recover(now=later) == []
+    assert tasks.count() == 2
+
+
 def test_a_worker_whose_item_was_taken_over_stops_writing(cast, fake_ocr, run_on_commit):
     item = make_item(cast.committee, image_pdf(scan(dpi=50), scan(dpi=50), dpi=50))
     run_on_commit(ocr.ocr_enqueue, item, schedule=False)

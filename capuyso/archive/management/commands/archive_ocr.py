@@ -4,7 +4,8 @@ The OCR of archive items from the command line; prints a JSON summary.
 
 - `--recover`: running items whose worker went silent (no heartbeat for
   ARCHIVE_OCR_STALE_SECONDS, 10 minutes by default) go back in the queue; they resume at the
-  first page not done. Each task run does the same, so a restarted worker heals by itself.
+  first page not done; so do waiting items with no task in the queue (their process died
+  before queuing it). Each task run does the same, so a restarted worker heals by itself.
 - `--item CODE`: (re)run one item now, in this process: a failed item's failed pages, or the
   whole item when it has no plan yet (`--redo`: start again even when it is done).
 - `--pending`: process the waiting items in the foreground, in `--workers` processes (2 by
@@ -32,7 +33,11 @@ class Command(BaseCommand):
     help = "Recover, run or re-run the OCR of archive items; prints a JSON summary."
 
     def add_arguments(self, parser):
-        parser.add_argument("--recover", action="store_true", help="requeue stale running items")
+        parser.add_argument(
+            "--recover",
+            action="store_true",
+            help="requeue stale running items and lost waiting ones",
+        )
         parser.add_argument("--item", help="the code of one item to (re)run now")
         parser.add_argument("--redo", action="store_true", help="with --item: redo every page")
         parser.add_argument("--pending", action="store_true", help="process the waiting items")
