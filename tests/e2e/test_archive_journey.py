@@ -219,7 +219,7 @@ def test_clerk_takes_in_a_batch_finds_the_scan_by_its_words_and_confirms_it(peop
     plan_url = reverse("archive:item", args=[plan_item.code])
     scan_url = reverse("archive:item", args=[scan.code])
     for row, item_url in ((results.nth(0), plan_url), (results.nth(1), scan_url)):
-        expect(row.locator(".badge-ok")).to_have_count(1)
+        expect(row.locator(".badge-ok")).to_have_text("Đã thêm")
         expect(row.locator(f"a[href='{item_url}']")).to_have_count(1)
     expect(results.nth(2).locator(".badge-err")).to_have_count(1)
     expect(results.nth(2)).to_contain_text(f"{EMPTY_NAME} là tệp rỗng (0 byte).")
