@@ -293,9 +293,8 @@ def _matches(committee_id: int, query: str) -> int:
             )
         else:
             cursor.execute(
-                "SELECT count(*) FROM search_entry WHERE tsv @@ "
-                "(to_tsquery('simple', %s) && %s::tsquery)",
-                [backends.tsquery(plan), backends.meta_tsquery(plan)],
+                "SELECT count(*) FROM search_entry WHERE tsv @@ %s::tsquery",
+                [backends.tsquery(plan)],
             )
         return cursor.fetchone()[0]
 

@@ -504,9 +504,8 @@ def _matches(committee_id: int, query: str) -> int:
             )
         else:
             cursor.execute(
-                "SELECT count(*) FROM search_entry WHERE committee_id = %s "
-                "AND tsv @@ to_tsquery('simple', %s)",
-                [committee_id, backends.tsquery(plan)],
+                "SELECT count(*) FROM search_entry WHERE tsv @@ %s::tsquery",
+                [backends.tsquery(plan)],
             )
         return cursor.fetchone()[0]
 

@@ -26,9 +26,10 @@ SQLite: an FTS5 table over `search_entry` (external content, kept in step by tri
 with the committee, kind, year, unit and type as tokens of a `meta` column, so that the
 full-text index itself narrows to the committee and the filters.
 
-PostgreSQL: a generated `tsvector` column (config `simple`: no stemming, no stop words —
-the folded words are indexed as they are; plus the `meta` filter tokens as lexemes, so
-the GIN index narrows to the committee itself) with a GIN index. Chosen over trigram indexes
+PostgreSQL: a generated `tsvector` column with a GIN index. Its lexemes are the folded
+words as they are (no stemming, no stop words), each under its committee ("c12.hoach"), so
+the index answers a committee's words from posting lists of that committee's rows only;
+plus the `meta` filter tokens (search migrations 0004–0005). Chosen over trigram indexes
 because Vietnamese is written in short syllables: "ke", "so", "uy" have no trigram a GIN
 index can use, a trigram LIKE also matches inside other words ("so" in "song"), and
 similarity ranks long texts poorly. Word matching with a GIN index behaves like FTS5.
@@ -303,18 +304,27 @@ def _sqlite(plan: Plan) -> tuple[str, list]:
 # --- PostgreSQL -----------------------------------------------------------------------------
 
 
+def committee_word(committee_id: int, word: str) -> str:
+    """A folded word as the committee's lexeme in the tsvector (search migration 0005)."""
+    return f"c{int(committee_id)}.{word}"
+
+
 def tsquery(plan: Plan) -> str:
-    terms = [f"'{word}'" for word in plan.words]
+    """The words as the committee's lexemes, and the filters the user chose, as a tsquery
+    literal. Cast (`%s::tsquery`), never parsed by `to_tsquery`, whose parser could split
+    a lexeme; the words hold letters and digits only, so need no quoting."""
+    terms = [f"'{committee_word(plan.committee_id, word)}'" for word in plan.words]
     if plan.prefix_last:
         terms[-1] += ":*"
-    return " & ".join(terms)
+    filters = meta_tsquery(plan)
+    return " & ".join([*terms, filters] if filters else terms)
 
 
-def meta_tsquery(plan: Plan, *, committee: bool = True) -> str:
-    """The filter lexemes the tsvector holds as they are (migration 0004), as a tsquery
-    literal: the committee (the index then returns the committee's rows only), and the
-    filters the user chose. Empty when there are none."""
-    terms = [f"'_c{int(plan.committee_id)}'"] if committee else []
+def meta_tsquery(plan: Plan) -> str:
+    """The filters the user chose as the lexemes the tsvector holds as they are (migration
+    0004): one kind, a year, units, a type. Empty when there are none. The committee needs
+    none: the words are its own lexemes."""
+    terms = []
     if len(plan.kinds) == 1:
         terms.append(f"'{kind_token(plan.kinds[0])}'")
     if plan.year:
@@ -358,15 +368,24 @@ def lexeme_frequencies() -> dict[str, float]:
 
 
 def words_are_common(plan: Plan) -> bool:
-    """Do the query's words, together, sit in a large share of the rows? Their share
-    together lies between the product of their shares (words independent, the planner's
-    estimate) and the least of them (words always together); words of one query go
-    together more often than by chance, so the estimate is the geometric mean of the two
-    ("thu nop dang phi": 0.09 and 0.23 → 0.14; it is 0.25)."""
+    """Do the query's words, together, sit in a large share of the committee's rows? A
+    word's share is its lexeme's share of all rows over the committee's (its `_c` lexeme);
+    words missing from the statistics are rarer than those listed, and a committee missing
+    has few rows: the index answers both fast. The words' share together lies between the
+    product of their shares (words independent, the planner's estimate) and the least of
+    them (words always together); words of one query go together more often than by
+    chance, so the estimate is the geometric mean of the two ("thu nop dang phi": 0.09 and
+    0.23 → 0.14; it is 0.25)."""
     if plan.prefix_last or not plan.words:
         return False
     frequencies = lexeme_frequencies()
-    shares = [frequencies.get(word, 0.0) for word in set(plan.words)]
+    committee = frequencies.get(f"_c{int(plan.committee_id)}", 0.0)
+    if not committee:
+        return False
+    shares = [
+        min(1.0, frequencies.get(committee_word(plan.committee_id, word), 0.0) / committee)
+        for word in set(plan.words)
+    ]
     product = math.prod(shares)
     return math.sqrt(product * min(shares)) >= COMMON_SHARE
 
@@ -374,32 +393,27 @@ def words_are_common(plan: Plan) -> bool:
 def _postgresql(plan: Plan) -> tuple[str, list]:
     """The candidates: the committee's rows whose tsvector holds the words, newest first.
 
-    Two ways, chosen by how common the words are (`words_are_common`, from PostgreSQL's own
-    word statistics):
+    Two ways, chosen by how common the words are in the committee (`words_are_common`, from
+    PostgreSQL's own word statistics):
 
-    - rarer words: the GIN index answers the words *and* the committee's lexeme, so it
-      returns the committee's matches only, which are then fetched and the newest kept;
+    - rarer words: the GIN index answers the committee's own word lexemes (and the filters'
+      lexemes), so it returns the committee's matches only, which are then fetched and the
+      newest kept;
     - common words (and no filter chosen): the committee's newest rows are read through its
       (committee, id) index, each checked for the words, until the cap is reached. The
       check is written `ts_match_vq(tsv, query)` — `@@` without its operator — so that the
       planner cannot pick the GIN index instead: it estimates the words' share as if they
       were independent, far too low for the words of one phrase, and would fetch every
-      match of every committee (the words of "thu nop dang phi" among 32 communes of a
-      million pages: 430 ms; the committee's lexeme in the query instead: 45 ms, as the
-      planner counts the committee twice; its newest rows: 20 ms; "dang": 400 → 2 ms)."""
+      match ("dang" in a commune of 31,000 rows: all of them, against the 550 newest)."""
     where, where_params = where_sql(plan.where)
-    filters = meta_tsquery(plan, committee=False)
-    if not filters and words_are_common(plan):
-        match = (
-            "ts_match_vq(search_entry.tsv, to_tsquery('simple', %s)) "
-            "AND search_entry.committee_id = %s"
-        )
+    if not meta_tsquery(plan) and words_are_common(plan):
+        match = "ts_match_vq(search_entry.tsv, %s::tsquery) AND search_entry.committee_id = %s"
         match_params = [tsquery(plan), plan.committee_id]
     else:
-        # The committee as the lexeme only: as a column too, the planner would also read
-        # the committee's whole (committee) index to intersect with (50 → 30 ms).
-        match = "search_entry.tsv @@ (to_tsquery('simple', %s) && %s::tsquery)"
-        match_params = [tsquery(plan), meta_tsquery(plan)]
+        # The committee is in the lexemes only: as a column too, the planner would also read
+        # the committee's whole (committee) index to intersect with.
+        match = "search_entry.tsv @@ %s::tsquery"
+        match_params = [tsquery(plan)]
     candidates = (
         "SELECT search_entry.id AS id FROM search_entry "  # noqa: S608 (see SAFETY)
         f"WHERE {match} AND ({where}) ORDER BY search_entry.id DESC LIMIT %s"

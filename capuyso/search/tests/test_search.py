@@ -354,23 +354,28 @@ def test_reindex_committees_fills_the_index_of_those_committees_only(cast):
     assert not SearchEntry.objects.filter(kind="member", object_id=theirs.pk).exists()
 
 
-def test_postgresql_leaves_the_committee_lexeme_out_for_common_words(cast, monkeypatch):
+def test_postgresql_reads_common_words_from_the_committees_newest_rows(cast, monkeypatch):
     from capuyso.search import backends
 
-    shares = {"dang": 0.9, "uy": 0.5, "thu": 0.2, "nop": 0.05}
+    # Shares of all rows: committee 7 holds half of them; "c7.nop" is in a tenth of its rows.
+    shares = {"_c7": 0.5, "c7.dang": 0.45, "c7.uy": 0.25, "c7.thu": 0.1, "c7.nop": 0.05}
     monkeypatch.setattr(backends, "lexeme_frequencies", lambda: shares)
     plan = backends.Plan(committee_id=7, kinds=["incoming", "member"], where=None, words=[])
     common = backends.Plan(**{**plan.__dict__, "words": ["dang", "uy"]})
     rare = backends.Plan(**{**plan.__dict__, "words": ["dang", "con", "xanh"]})
-    assert backends.words_are_common(common)
+    assert backends.words_are_common(common)  # 0.9 and 0.5 of the committee's rows
     assert not backends.words_are_common(rare)
     fairly_common = backends.Plan(**{**plan.__dict__, "words": ["thu", "nop", "dang"]})
-    assert not backends.words_are_common(fairly_common)  # between 0.009 and 0.05: 0.02
+    assert not backends.words_are_common(fairly_common)  # between 0.018 and 0.1: 0.04
     assert not backends.words_are_common(backends.Plan(**{**common.__dict__, "prefix_last": True}))
-    assert backends.meta_tsquery(common, committee=False) == ""
-    assert backends.meta_tsquery(rare) == "'_c7'"
+    # A committee the statistics do not list has few rows: the index answers.
+    assert not backends.words_are_common(backends.Plan(**{**common.__dict__, "committee_id": 8}))
+    assert backends.meta_tsquery(common) == ""
+    assert backends.tsquery(rare) == "'c7.dang' & 'c7.con' & 'c7.xanh'"
+    prefix = backends.Plan(**{**rare.__dict__, "prefix_last": True, "year": 2001})
+    assert backends.tsquery(prefix) == "'c7.dang' & 'c7.con' & 'c7.xanh':* & '_y2001'"
     # Common words: the committee's newest rows, checked without the operator the GIN
-    # index answers; rarer words, or a filter chosen: the index, with the committee's lexeme.
+    # index answers; rarer words, or a filter chosen: the index, on the committee's words.
     from django.db.models import Q
 
     def candidates(words, **extra):
@@ -378,11 +383,11 @@ def test_postgresql_leaves_the_committee_lexeme_out_for_common_words(cast, monke
         return backends._postgresql(chosen)
 
     sql, params = candidates(["dang", "uy"])
-    assert "ts_match_vq(search_entry.tsv" in sql and "'_c7'" not in params
+    assert "ts_match_vq(search_entry.tsv" in sql and 7 in params
     sql, params = candidates(["dang", "con", "xanh"])
-    assert "search_entry.tsv @@" in sql and "'_c7'" in params
+    assert "search_entry.tsv @@" in sql and "'c7.dang' & 'c7.con' & 'c7.xanh'" in params
     sql, params = candidates(["dang", "uy"], year=2001)
-    assert "search_entry.tsv @@" in sql and "'_c7' & '_y2001'" in params
+    assert "search_entry.tsv @@" in sql and "'c7.dang' & 'c7.uy' & '_y2001'" in params
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
@@ -398,7 +403,16 @@ def test_postgresql_word_statistics_find_a_common_word_as_common_and_the_same_hi
         cursor.execute("ANALYZE search_entry")
     backends._frequencies.clear()
     frequencies = backends.lexeme_frequencies()
-    assert frequencies.get("dang", 0) > 0.9
+    mine = f"c{cast.committee.pk}.dang"
+    assert frequencies.get(mine, 0) > 0.9 * frequencies[f"_c{cast.committee.pk}"]
+    with connection.cursor() as cursor:  # the committee's own words, no positions
+        cursor.execute(
+            "SELECT tsv::text FROM search_entry WHERE kind = 'incoming' AND object_id = %s",
+            [dyke.pk],
+        )
+        lexemes = cursor.fetchone()[0].split()
+    assert f"'c{cast.committee.pk}.xanh'" in lexemes and "'xanh'" not in lexemes
+    assert f"'_c{cast.committee.pk}'" in lexemes
     plan = backends.Plan(committee_id=cast.committee.pk, kinds=[], where=None, words=[])
     assert backends.words_are_common(backends.Plan(**{**plan.__dict__, "words": ["dang"]}))
     found = codes(cast.clerk, "dang uy")
