@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from capuyso.accounts.permissions import access_for
 from capuyso.accounts.roles import Action
+from capuyso.archive.services import check_dossier_open
 from capuyso.audit.services import Verb, audit_record
 from capuyso.documents.access import (
     active_delegations,
@@ -501,8 +502,11 @@ def incoming_complete(
         raise ValidationError({"result": _("Write the result of the handling.")})
     if dossier is not None and dossier.committee_id != document.committee_id:
         raise ValidationError({"dossier": _("Choose a dossier of this committee.")})
-    if dossier is not None and dossier.closed_at is not None:
-        raise ValidationError({"dossier": _("This dossier is closed; choose an open one.")})
+    if dossier is not None:
+        try:
+            check_dossier_open(dossier)  # closed or disposed of: the archive's own message
+        except ValidationError as exc:
+            raise ValidationError({"dossier": exc.error_list}) from exc
     now = timezone.now()
     document.status = IncomingDocument.Status.COMPLETED
     document.result = result

@@ -138,6 +138,23 @@ def test_full_handling_journey(cast):
     assert kinds == ["registered", "submitted", "directed", "progress", "result", "completed"]
 
 
+@pytest.mark.parametrize("state", ["closed_at", "disposed_at"])
+def test_a_matter_is_not_filed_into_a_closed_or_disposed_dossier(cast, state):
+    document = register(cast)
+    dossier = Dossier.objects.create(
+        committee=cast.committee,
+        file_number="06",
+        title="Đã đóng",
+        year=2020,
+        **{state: timezone.now()},
+    )
+    with pytest.raises(ValidationError) as exc:
+        svc.incoming_complete(actor=cast.clerk, document=document, result="Xong", dossier=dossier)
+    assert [e.code for e in exc.value.error_dict["dossier"]] == ["dossier_closed"]
+    document.refresh_from_db()
+    assert document.is_open and document.dossier is None
+
+
 def test_direction_needs_one_lead_and_only_the_addressed_leader(cast):
     document = register(cast)
     svc.incoming_submit(actor=cast.clerk, document=document, leader=cast.secretary)
