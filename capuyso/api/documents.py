@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Literal
 from uuid import UUID
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import F
@@ -47,7 +47,17 @@ from capuyso.documents.services.outgoing import (
     signers_for,
 )
 
-from .schemas import AUTH_ERRORS, OBJECT_ERRORS, ErrorOut, PageMeta, PageParams, UnitRef, paginate
+from .schemas import (
+    AUTH_ERRORS,
+    OBJECT_ERRORS,
+    ErrorOut,
+    InvalidOut,
+    PageMeta,
+    PageParams,
+    UnitRef,
+    field_errors,
+    paginate,
+)
 
 router = Router(tags=["documents"])
 
@@ -59,16 +69,6 @@ def _require(user, action: str) -> None:
 
 
 # --- errors ----------------------------------------------------------------------------
-
-
-class FieldError(Schema):
-    loc: list[str | int] = Field(description='Where: ["body", "payload", <field>].')
-    msg: str
-    type: str
-
-
-class InvalidOut(Schema):
-    detail: list[FieldError]
 
 
 class DuplicateOut(Schema):
@@ -88,21 +88,7 @@ API_FIELD_NAMES = {"doc_type": "type"}
 
 
 def _field_errors(exc: DjangoValidationError) -> list[dict]:
-    """A service's ValidationError in the shape ninja gives a body that fails the schema."""
-    if hasattr(exc, "error_dict"):
-        items = exc.error_dict.items()
-    else:
-        items = [(NON_FIELD_ERRORS, exc.error_list)]
-    errors = []
-    for field, field_errors in items:
-        loc: list[str | int] = ["body", "payload"]
-        if field != NON_FIELD_ERRORS:
-            loc.append(API_FIELD_NAMES.get(field, field))
-        for error in field_errors:
-            errors.extend(
-                {"loc": loc, "msg": message, "type": error.code or "invalid"} for message in error
-            )
-    return errors
+    return field_errors(exc, names=API_FIELD_NAMES)
 
 
 @contextmanager

@@ -35,8 +35,7 @@ from capuyso.fees import calc, paycodes, qrimage, selectors
 from capuyso.fees.access import get_cell_for_user, get_member_for_user, require_committee
 from capuyso.members.models import Member
 
-from .documents import InvalidOut, _field_errors
-from .schemas import OBJECT_ERRORS, ErrorOut
+from .schemas import OBJECT_ERRORS, ErrorOut, InvalidOut, field_errors
 
 router = Router(tags=["fees"])
 
@@ -538,7 +537,7 @@ def my_basis_declare(request, payload: BasisIn):
             declared_by=FeeBasis.DeclaredBy.MEMBER,
         )
     except DjangoValidationError as exc:
-        raise NinjaValidationError(_field_errors(exc)) from exc
+        raise NinjaValidationError(field_errors(exc)) from exc
     return Status(
         201,
         {

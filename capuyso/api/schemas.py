@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from uuid import UUID
 
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
 from ninja import Field, Schema
 
 MAX_LIMIT = 200
@@ -93,3 +95,36 @@ __all__ = [
     "UnitRef",
     "paginate",
 ]
+
+
+# --- a service's validation errors ---------------------------------------------------------
+
+
+class FieldError(Schema):
+    loc: list[str | int] = Field(description='Where: ["body", "payload", <field>].')
+    msg: str
+    type: str
+
+
+class InvalidOut(Schema):
+    detail: list[FieldError]
+
+
+def field_errors(exc: DjangoValidationError, *, names: dict[str, str] | None = None) -> list[dict]:
+    """A service's ValidationError in the shape ninja gives a body that fails the schema;
+    `names` maps the service's field names to the API's where they differ."""
+    names = names or {}
+    if hasattr(exc, "error_dict"):
+        items = exc.error_dict.items()
+    else:
+        items = [(NON_FIELD_ERRORS, exc.error_list)]
+    errors = []
+    for field, errors_of_field in items:
+        loc: list[str | int] = ["body", "payload"]
+        if field != NON_FIELD_ERRORS:
+            loc.append(names.get(field, field))
+        for error in errors_of_field:
+            errors.extend(
+                {"loc": loc, "msg": message, "type": error.code or "invalid"} for message in error
+            )
+    return errors
