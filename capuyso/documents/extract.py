@@ -144,6 +144,8 @@ _BODY_START = re.compile(
 _LIST_ITEM = re.compile(r"^(?:[-+•–]\s|\d+[.)]\s|[IVXLC]+\.\s|[a-zđ]\)\s|Điều\s+\d)")
 _RULE = re.compile(r"^[-_*=.…\s]{3,}$")
 _STAR = re.compile(r"^\*+$")
+# What OCR reads of a scan's edges, a fold or a stamp's rim beside a short line: "| KẾ HOẠCH _".
+_OCR_EDGE = " |¦_~`'\""
 _VV = re.compile(r"^V/v\b\.?\s*:?\s*", re.IGNORECASE)
 
 # Words that open the name of an issuing body, used to rejoin a name wrapped
@@ -261,6 +263,7 @@ def _find_title(
     for index, line in enumerate(lines[: HEADER_MAX_LINES + 10]):
         if index < start:
             continue
+        line = line.strip(_OCR_EDGE)
         if _is_upper_line(line) and fold(line) in names:
             return index, names[fold(line)]
     return None, ""

@@ -284,6 +284,14 @@ def test_summary_stops_at_the_body():
         assert extract_metadata(header + after_title).summary == summary, after_title
 
 
+@pytest.mark.parametrize("title", ["| KẾ HOẠCH", "KẾ HOẠCH _", "_ KẾ HOẠCH |", "¦KẾ HOẠCH~"])
+def test_ocr_marks_beside_the_title_do_not_hide_it(title):
+    text = f"ĐẢNG ỦY XÃ PHÚ CÁT\n*\nSố 09-KH/ĐU\n{title}\ntổ chức hội nghị\nCăn cứ Điều lệ Đảng;"
+    got = extract_metadata(text)
+    assert got.type_abbreviation == "KH"
+    assert got.summary == "tổ chức hội nghị"
+
+
 def test_state_letter_takes_its_type_from_the_title_when_printed():
     text = """ỦY BAN NHÂN DÂN
 XÃ PHÚ CÁT
