@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -337,86 +336,60 @@ def meta_tsquery(plan: Plan) -> str:
     return " & ".join(terms)
 
 
-# Words held together by this share of the rows or more are common: the committee's newest
-# rows are read until the cap (at a share s, cap/s rows at ~10 µs each) rather than every
-# match fetched from the table (~6 µs each, 31,000 × s for a commune among 32): the two
-# cost the same near s = 0.15 for a commune of a million pages' city; reading the newest
-# rows when the words are rarer than estimated costs more than the other way round.
-COMMON_SHARE = 0.15
-FREQUENCY_SECONDS = 600
-_frequencies: dict[str, tuple[float, dict[str, float]]] = {}
-
-
-def lexeme_frequencies() -> dict[str, float]:
-    """The share of index rows holding each common word, from PostgreSQL's own statistics
-    of the tsvector (its most common elements: the words missing are rarer than those
-    listed). Read once per process and database every ten minutes."""
-    name = str(connection.settings_dict["NAME"])
-    loaded = _frequencies.get(name)
-    if loaded is not None and time.monotonic() - loaded[0] < FREQUENCY_SECONDS:
-        return loaded[1]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
-            "WHERE schemaname = current_schema() AND tablename = %s AND attname = %s",
-            [SearchEntry._meta.db_table, "tsv"],
-        )
-        row = cursor.fetchone()
-    values = dict(zip(row[0], row[1], strict=False)) if row and row[0] else {}
-    _frequencies[name] = (time.monotonic(), values)
-    return values
-
-
-def words_are_common(plan: Plan) -> bool:
-    """Do the query's words, together, sit in a large share of the committee's rows? A
-    word's share is its lexeme's share of all rows over the committee's (its `_c` lexeme);
-    words missing from the statistics are rarer than those listed, and a committee missing
-    has few rows: the index answers both fast. The words' share together lies between the
-    product of their shares (words independent, the planner's estimate) and the least of
-    them (words always together); words of one query go together more often than by
-    chance, so the estimate is the geometric mean of the two ("thu nop dang phi": 0.09 and
-    0.23 → 0.14; it is 0.25)."""
-    if plan.prefix_last or not plan.words:
-        return False
-    frequencies = lexeme_frequencies()
-    committee = frequencies.get(f"_c{int(plan.committee_id)}", 0.0)
-    if not committee:
-        return False
-    shares = [
-        min(1.0, frequencies.get(committee_word(plan.committee_id, word), 0.0) / committee)
-        for word in set(plan.words)
-    ]
-    product = math.prod(shares)
-    return math.sqrt(product * min(shares)) >= COMMON_SHARE
+# The words are common when at least this share of the committee's newest PROBE_ROWS rows
+# holds them all: the committee's newest rows are then read until the cap (cap / share rows,
+# ~10 µs each) rather than every match fetched through the index (~3 µs each, plus ~5 ms):
+# for a commune of 31,000 rows the two cost the same near a share of 0.2.
+PROBE_ROWS = 200
+COMMON_SHARE = 0.2
 
 
 def _postgresql(plan: Plan) -> tuple[str, list]:
     """The candidates: the committee's rows whose tsvector holds the words, newest first.
 
-    Two ways, chosen by how common the words are in the committee (`words_are_common`, from
-    PostgreSQL's own word statistics):
+    Two ways, the cheaper for the words, chosen inside the one statement:
 
     - rarer words: the GIN index answers the committee's own word lexemes (and the filters'
       lexemes), so it returns the committee's matches only, which are then fetched and the
       newest kept;
-    - common words (and no filter chosen): the committee's newest rows are read through its
-      (committee, id) index, each checked for the words, until the cap is reached. The
-      check is written `ts_match_vq(tsv, query)` — `@@` without its operator — so that the
-      planner cannot pick the GIN index instead: it estimates the words' share as if they
-      were independent, far too low for the words of one phrase, and would fetch every
-      match ("dang" in a commune of 31,000 rows: all of them, against the 550 newest)."""
+    - common words: the committee's newest rows are read through its (committee, id)
+      index, each checked for the words, until the cap is reached. The check is written
+      `ts_match_vq(tsv, query)` — `@@` without its operator — so that the planner cannot
+      pick the GIN index instead ("dang" in a commune of 31,000 rows: all of them, against
+      the 550 newest).
+
+    Which: a probe counts the words among the committee's newest PROBE_ROWS rows (the rows
+    the second way reads first, ~3 ms); each way is gated on its outcome (a one-time filter
+    of PostgreSQL's, so the other way is never run). The planner's own statistics cannot
+    tell: it takes the words of one phrase as independent, and its list of common words
+    holds a few dozen per commune in a city of 32. With a filter chosen (a year, a unit, a
+    type, one kind), its lexemes make the index selective: the index alone."""
     where, where_params = where_sql(plan.where)
-    if not meta_tsquery(plan) and words_are_common(plan):
-        match = "ts_match_vq(search_entry.tsv, %s::tsquery) AND search_entry.committee_id = %s"
-        match_params = [tsquery(plan), plan.committee_id]
-    else:
-        # The committee is in the lexemes only: as a column too, the planner would also read
-        # the committee's whole (committee) index to intersect with.
-        match = "search_entry.tsv @@ %s::tsquery"
-        match_params = [tsquery(plan)]
-    candidates = (
-        "SELECT search_entry.id AS id FROM search_entry "  # noqa: S608 (see SAFETY)
-        f"WHERE {match} AND ({where}) ORDER BY search_entry.id DESC LIMIT %s"
+    query = tsquery(plan)
+
+    def branch(match: str, match_params: list, gate: str = "") -> tuple[str, list]:
+        sql = (
+            "SELECT search_entry.id AS id FROM search_entry "  # noqa: S608 (see SAFETY)
+            f"WHERE {match} AND ({where}){gate} ORDER BY search_entry.id DESC LIMIT %s"
+        )
+        return sql, [*match_params, *where_params, plan.cap]
+
+    indexed = "search_entry.tsv @@ %s::tsquery"
+    if meta_tsquery(plan):
+        candidates, params = branch(indexed, [query])
+        return _page(plan, candidates, params, where, where_params)
+    probe = (
+        "WITH probe AS MATERIALIZED (SELECT count(*) >= %s AS common FROM ("
+        "SELECT p.tsv FROM search_entry p WHERE p.committee_id = %s ORDER BY p.id DESC "
+        "LIMIT %s) newest WHERE ts_match_vq(newest.tsv, %s::tsquery)) "
     )
-    params = [*match_params, *where_params, plan.cap]
+    probe_params = [math.ceil(PROBE_ROWS * COMMON_SHARE), plan.committee_id, PROBE_ROWS, query]
+    newest, newest_params = branch(
+        "ts_match_vq(search_entry.tsv, %s::tsquery) AND search_entry.committee_id = %s",
+        [query, plan.committee_id],
+        " AND (SELECT common FROM probe)",
+    )
+    found, found_params = branch(indexed, [query], " AND NOT (SELECT common FROM probe)")
+    candidates = f"{probe}SELECT id FROM (({newest}) UNION ALL ({found})) AS either"  # noqa: S608
+    params = [*probe_params, *newest_params, *found_params]
     return _page(plan, candidates, params, where, where_params)

@@ -354,57 +354,42 @@ def test_reindex_committees_fills_the_index_of_those_committees_only(cast):
     assert not SearchEntry.objects.filter(kind="member", object_id=theirs.pk).exists()
 
 
-def test_postgresql_reads_common_words_from_the_committees_newest_rows(cast, monkeypatch):
+def test_postgresql_chooses_between_the_newest_rows_and_the_index_in_one_statement(cast):
+    from django.db.models import Q
+
     from capuyso.search import backends
 
-    # Shares of all rows: committee 7 holds half of them; "c7.nop" is in a tenth of its rows.
-    shares = {"_c7": 0.5, "c7.dang": 0.45, "c7.uy": 0.25, "c7.thu": 0.1, "c7.nop": 0.05}
-    monkeypatch.setattr(backends, "lexeme_frequencies", lambda: shares)
-    plan = backends.Plan(committee_id=7, kinds=["incoming", "member"], where=None, words=[])
-    common = backends.Plan(**{**plan.__dict__, "words": ["dang", "uy"]})
+    plan = backends.Plan(committee_id=7, kinds=["incoming", "member"], where=Q(), words=[])
     rare = backends.Plan(**{**plan.__dict__, "words": ["dang", "con", "xanh"]})
-    assert backends.words_are_common(common)  # 0.9 and 0.5 of the committee's rows
-    assert not backends.words_are_common(rare)
-    fairly_common = backends.Plan(**{**plan.__dict__, "words": ["thu", "nop", "dang"]})
-    assert not backends.words_are_common(fairly_common)  # between 0.018 and 0.1: 0.04
-    assert not backends.words_are_common(backends.Plan(**{**common.__dict__, "prefix_last": True}))
-    # A committee the statistics do not list has few rows: the index answers.
-    assert not backends.words_are_common(backends.Plan(**{**common.__dict__, "committee_id": 8}))
-    assert backends.meta_tsquery(common) == ""
+    assert backends.meta_tsquery(rare) == ""
     assert backends.tsquery(rare) == "'c7.dang' & 'c7.con' & 'c7.xanh'"
     prefix = backends.Plan(**{**rare.__dict__, "prefix_last": True, "year": 2001})
     assert backends.tsquery(prefix) == "'c7.dang' & 'c7.con' & 'c7.xanh':* & '_y2001'"
-    # Common words: the committee's newest rows, checked without the operator the GIN
-    # index answers; rarer words, or a filter chosen: the index, on the committee's words.
+    # No filter: a probe of the committee's newest rows gates the two ways.
+    sql, params = backends._postgresql(rare)
+    assert sql.count("WITH probe AS MATERIALIZED") == 1
+    assert "AND (SELECT common FROM probe)" in sql and "AND NOT (SELECT common FROM probe)" in sql
+    assert "ts_match_vq(search_entry.tsv" in sql and "search_entry.tsv @@" in sql
+    probe = [40, 7, backends.PROBE_ROWS, "'c7.dang' & 'c7.con' & 'c7.xanh'"]
+    assert any(params[i : i + 4] == probe for i in range(len(params)))
+    # A filter chosen: its lexemes make the index selective; no probe.
+    sql, params = backends._postgresql(prefix)
+    assert "probe" not in sql and "ts_match_vq" not in sql
+    assert "'c7.dang' & 'c7.con' & 'c7.xanh':* & '_y2001'" in params
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's own plan")
+def test_postgresql_reads_common_words_newest_first_and_rare_ones_through_the_index(cast):
     from django.db.models import Q
 
-    def candidates(words, **extra):
-        chosen = backends.Plan(**{**plan.__dict__, "words": words, "where": Q(), **extra})
-        return backends._postgresql(chosen)
-
-    sql, params = candidates(["dang", "uy"])
-    assert "ts_match_vq(search_entry.tsv" in sql and 7 in params
-    sql, params = candidates(["dang", "con", "xanh"])
-    assert "search_entry.tsv @@" in sql and "'c7.dang' & 'c7.con' & 'c7.xanh'" in params
-    sql, params = candidates(["dang", "uy"], year=2001)
-    assert "search_entry.tsv @@" in sql and "'c7.dang' & 'c7.uy' & '_y2001'" in params
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's statistics")
-def test_postgresql_word_statistics_find_a_common_word_as_common_and_the_same_hits(cast):
     from capuyso.search import backends
+    from capuyso.search.services import parse_query
 
     meetings = [
         str(incoming(cast, summary=f"Đảng ủy họp lần {n}", reference=f"{n + 1}-TB/ĐU").code)
         for n in range(40)
     ]
     dyke = incoming(cast, summary="Đê bao Cồn Xanh", reference="99-TB/ĐU")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE search_entry")
-    backends._frequencies.clear()
-    frequencies = backends.lexeme_frequencies()
-    mine = f"c{cast.committee.pk}.dang"
-    assert frequencies.get(mine, 0) > 0.9 * frequencies[f"_c{cast.committee.pk}"]
     with connection.cursor() as cursor:  # the committee's own words, no positions
         cursor.execute(
             "SELECT tsv::text FROM search_entry WHERE kind = 'incoming' AND object_id = %s",
@@ -413,11 +398,30 @@ def test_postgresql_word_statistics_find_a_common_word_as_common_and_the_same_hi
         lexemes = cursor.fetchone()[0].split()
     assert f"'c{cast.committee.pk}.xanh'" in lexemes and "'xanh'" not in lexemes
     assert f"'_c{cast.committee.pk}'" in lexemes
-    plan = backends.Plan(committee_id=cast.committee.pk, kinds=[], where=None, words=[])
-    assert backends.words_are_common(backends.Plan(**{**plan.__dict__, "words": ["dang"]}))
+
+    def way(query: str) -> str:
+        """Which way PostgreSQL ran for the query: the other is never executed."""
+        plan = backends.Plan(
+            committee_id=cast.committee.pk,
+            kinds=["incoming", "outgoing"],  # two kinds: no kind lexeme, so no filter
+            where=Q(kind__in=["incoming", "outgoing"]),
+            words=parse_query(query).words,
+        )
+        sql, params = backends._postgresql(plan)
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) {sql}", params)
+            lines = [row[0] for row in cursor.fetchall()]
+        ran = set()  # each way sits under a one-time filter on the probe's outcome
+        for number, line in enumerate(lines):
+            if "One-Time Filter:" in line and "never executed" not in lines[number + 1]:
+                ran.add("index" if "NOT" in line else "newest")
+        assert len(ran) == 1, lines
+        return ran.pop()
+
+    assert way("dang uy") == "newest"  # in every one of the 41 rows
+    assert way("con xanh") == "index"  # in one
     found = codes(cast.clerk, "dang uy")
     assert len(found) == 20 and set(found) <= set(meetings)  # a page of the 40
     assert codes(cast.clerk, "hop lan 39")[0] == meetings[39]  # the phrase, first
     assert codes(cast.clerk, "con xanh") == [str(dyke.code)]
     assert codes(cast.outsider_clerk, "dang uy") == []
-    backends._frequencies.clear()

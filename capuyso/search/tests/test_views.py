@@ -1,6 +1,5 @@
 """The results page: highlighted hits, filters, pages, one query per page of hits."""
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -9,16 +8,6 @@ from capuyso.documents.tests.factories import doc_type
 from capuyso.search.tests.factories import dossier, incoming, meeting, member
 
 URL = reverse("search:results")
-
-
-@pytest.fixture(autouse=True)
-def _word_statistics_read(db):
-    """PostgreSQL's word statistics are read once per process (then every ten minutes):
-    read them before a test counts a page's queries."""
-    if connection.vendor == "postgresql":
-        from capuyso.search.backends import lexeme_frequencies
-
-        lexeme_frequencies()
 
 
 def test_the_page_needs_a_signed_in_user_and_only_answers_get(client, client_for, cast):
@@ -122,14 +111,10 @@ def _hit_queries(client, params) -> tuple[int, list[str]]:
     with CaptureQueriesContext(connection) as captured:
         response = client.get(URL, params)
     assert response.status_code == 200
-    # Left out too: PostgreSQL's word statistics, read once per process every ten minutes
-    # (capuyso.search.backends.lexeme_frequencies).
     queries = [
         q["sql"]
         for q in captured.captured_queries
-        if "django_session" not in q["sql"]
-        and "SAVEPOINT" not in q["sql"]
-        and "pg_stats" not in q["sql"]
+        if "django_session" not in q["sql"] and "SAVEPOINT" not in q["sql"]
     ]
     return len(response.context["page"].hits), queries
 
