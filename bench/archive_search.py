@@ -39,15 +39,14 @@ Measured (2 cores; ~2,050 characters per page, 989,914 index rows, ranked within
 500 matches):
 
 - build: SQLite 629 s (13.8 GB), PostgreSQL 1,343 s to load + 300 s for the GIN index
-  (11.5 GB); migrating that PostgreSQL database to search 0005 (the committee's own
-  lexemes) took 13 min 18 s;
+  (11.5 GB);
 - SQLite, 1,000,000 pages, 90 % in one commune (load 3.1): typical p50 18.7 ms, p95
   34.3 ms (CPU 15.4 / 27.5); common words p95 13.9–24.2 ms ("dang": 890,871 matches);
 - PostgreSQL, the same million over 32 communes, idle machine (load 1.0), 28/11/2026:
-  typical p50 52.3 ms, p95 65.4 ms (client CPU p95 20.8 ms); common words p95 39.1–44.8 ms
-  ("dang": 30,935 matches in the commune). With `--cap 300`: typical p50 44.8, p95 56.4 ms.
-  Before search 0005 and the probe, the same machine idle: typical p95 82.0 ms, and a
-  common pair of words the statistics missed ("thuc hien") 210 ms.
+  typical p50 46.6 ms, p95 62.2 ms (client CPU p95 20.6 ms); common words p95 35.8–39.1 ms
+  ("dang": 30,935 matches in the commune). Before search 0005 and the probe, the same
+  machine idle: typical p95 82.0 ms, and a common pair of words the statistics missed
+  ("thuc hien") 210 ms. Migrating the million rows to 0005: 792 s.
 """
 
 from __future__ import annotations
