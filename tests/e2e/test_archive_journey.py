@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -37,6 +35,7 @@ from e2e_helpers import SUBMIT, ConsoleWatch, horizontal_overflow, sign_in
 from playwright.sync_api import expect
 
 from capuyso.archive.models import ArchiveItem
+from capuyso.archive.ocr_tools import tools_missing
 from capuyso.archive.services import dossier_create
 from capuyso.core.text import fold
 
@@ -101,19 +100,6 @@ def scanned_png() -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG", dpi=(SCAN_DPI, SCAN_DPI))
     return out.getvalue()
-
-
-def tesseract_vie() -> bool:
-    """Tesseract with its Vietnamese data and OCRmyPDF, as the OCR needs them."""
-    if not (shutil.which("tesseract") and shutil.which("ocrmypdf")):
-        return False
-    listed = subprocess.run(  # noqa: S603 - a fixed program
-        ["tesseract", "--list-langs"],  # noqa: S607
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return "vie" in listed.stdout.split()
 
 
 class Person:
@@ -183,7 +169,7 @@ def test_clerk_takes_in_a_batch_finds_the_scan_by_its_words_and_confirms_it(peop
     dossier = dossier_create(
         actor=cast.clerk, file_number="07", title="Hồ sơ chuyển đổi số", year=year
     )
-    ocr_installed = tesseract_vie()
+    ocr_installed = not tools_missing()  # the app's own check: Tesseract, vie, OCRmyPDF
     plan = plan_pdf()
 
     # 1. Văn thư sends four files at once into dossier 07.

@@ -6,33 +6,20 @@ from __future__ import annotations
 
 import io
 import json
-import shutil
-import subprocess
 
 import pytest
 from django.core.management import call_command
 
 from capuyso.archive.models import ArchiveItem
+from capuyso.archive.ocr_tools import tools_missing
 from capuyso.archive.tests import ingest_samples as samples
 from capuyso.core.text import fold
 
 pytestmark = pytest.mark.django_db
 
 
-def vie_installed() -> bool:
-    if not (shutil.which("tesseract") and shutil.which("ocrmypdf")):
-        return False
-    langs = subprocess.run(  # noqa: S603 - a fixed program
-        ["tesseract", "--list-langs"],  # noqa: S607
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return "vie" in langs.stdout.split()
-
-
 @pytest.mark.one_database
-@pytest.mark.skipif(not vie_installed(), reason="tesseract-ocr-vie and ocrmypdf are needed")
+@pytest.mark.skipif(bool(tools_missing()), reason="tesseract-ocr-vie and ocrmypdf are needed")
 def test_a_scanned_page_is_ocred_after_intake_and_its_metadata_proposed(
     cast, tmp_path, django_capture_on_commit_callbacks
 ):
