@@ -44,9 +44,8 @@ Measured (2 cores; ~2,050 characters per page, 989,914 index rows, ranked within
   34.3 ms (CPU 15.4 / 27.5); common words p95 13.9–24.2 ms ("dang": 890,871 matches);
 - PostgreSQL, the same million over 32 communes, idle machine (load 1.0), 28/11/2026:
   typical p50 46.6 ms, p95 62.2 ms (client CPU p95 20.6 ms); common words p95 35.8–39.1 ms
-  ("dang": 30,935 matches in the commune). Before search 0005 and the probe, the same
-  machine idle: typical p95 82.0 ms, and a common pair of words the statistics missed
-  ("thuc hien") 210 ms. Migrating the million rows to 0005: 792 s.
+  ("dang": 30,935 matches in the commune). Before search 0005, the same machine idle:
+  typical p95 82.0 ms. Migrating the million rows to 0005: 792 s.
 """
 
 from __future__ import annotations
