@@ -427,9 +427,8 @@ def test_a_waiting_item_whose_task_was_never_queued_is_queued_again(cast, fake_o
     assert ArchiveItem.objects.get(pk=fresh.pk).ocr_status == Status.WAITING
 
 
-@pytest.mark.django_db(transaction=True)
 def test_a_waiting_item_with_its_task_still_in_the_database_queue_is_left_alone(
-    cast, fake_ocr, settings
+    cast, fake_ocr, settings, django_capture_on_commit_callbacks
 ):
     from django_tasks_db.models import DBTaskResult
 
@@ -437,14 +436,17 @@ def test_a_waiting_item_with_its_task_still_in_the_database_queue_is_left_alone(
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     queued = _waiting_since(cast, "queued.pdf", minutes_ago=30)  # behind a large intake
-    ocr_item_task.enqueue(item_id=queued.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        ocr_item_task.enqueue(item_id=queued.pk)
     lost = _waiting_since(cast, "lost.pdf", minutes_ago=30)
-    assert ocr.ocr_recover() == [lost.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ocr.ocr_recover() == [lost.pk]
     tasks = DBTaskResult.objects.filter(task_path=ocr_item_task.module_path, status="READY")
     assert sorted(t.args_kwargs["kwargs"]["item_id"] for t in tasks) == [queued.pk, lost.pk]
     # The next recovery finds both queued: nothing is queued twice.
     later = timezone.now() + dt.timedelta(hours=1)
-    assert ocr.ocr_recover(now=later) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert ocr.ocr_recover(now=later) == []
     assert tasks.count() == 2
 
 
