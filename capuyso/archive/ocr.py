@@ -486,7 +486,7 @@ def _recover_unqueued(cutoff) -> list[int]:
     candidates = list(stale.order_by("pk").values_list("pk", flat=True)[:500])
     if not candidates:
         return []
-    queued = _queued_item_ids()
+    queued = _queued_item_ids(candidates)
     requeued = []
     for pk in candidates:
         if pk in queued:
@@ -499,9 +499,10 @@ def _recover_unqueued(cutoff) -> list[int]:
     return requeued
 
 
-def _queued_item_ids() -> set[int]:
-    """The items with an OCR task waiting or running in the database queue. A backend that
-    keeps no queue (the immediate one of the tests) has none queued."""
+def _queued_item_ids(item_ids: list[int]) -> set[int]:
+    """Those of `item_ids` with an OCR task waiting or running in the database queue (the
+    task rows are matched on their item in SQL: a large intake queues thousands). A backend
+    that keeps no queue (the immediate one of the tests) has none queued."""
     from django.tasks import TaskResultStatus, task_backends
 
     from capuyso.archive.tasks import ocr_item_task
@@ -514,6 +515,7 @@ def _queued_item_ids() -> set[int]:
     rows = DBTaskResult.objects.filter(
         task_path=ocr_item_task.module_path,
         status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING],
+        args_kwargs__kwargs__item_id__in=item_ids,
     ).values_list("args_kwargs", flat=True)
     return {row.get("kwargs", {}).get("item_id") for row in rows}
 

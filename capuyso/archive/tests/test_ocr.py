@@ -443,6 +443,8 @@ def test_a_waiting_item_with_its_task_still_in_the_database_queue_is_left_alone(
         assert ocr.ocr_recover() == [lost.pk]
     tasks = DBTaskResult.objects.filter(task_path=ocr_item_task.module_path, status="READY")
     assert sorted(t.args_kwargs["kwargs"]["item_id"] for t in tasks) == [queued.pk, lost.pk]
+    # The queue is asked about the stale items only, in SQL.
+    assert ocr._queued_item_ids([lost.pk, 0]) == {lost.pk}
     # The next recovery finds both queued: nothing is queued twice.
     later = timezone.now() + dt.timedelta(hours=1)
     with django_capture_on_commit_callbacks(execute=True):
