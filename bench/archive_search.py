@@ -38,14 +38,19 @@ Decisions:
 Measured (2 cores; ~2,050 characters per page, 989,914 index rows, ranked within the newest
 500 matches):
 
-- build: SQLite 629 s (13.8 GB), PostgreSQL 1,343 s to load + 300 s for the GIN index
-  (11.5 GB);
+- build: SQLite 629 s (13.8 GB); PostgreSQL 435 s to load + 304 s for the GIN index
+  (14.0 GB with search 0006), 28/11/2026 (1,343 s to load on the machine of the day before);
 - SQLite, 1,000,000 pages, 90 % in one commune (load 3.1): typical p50 18.7 ms, p95
   34.3 ms (CPU 15.4 / 27.5); common words p95 13.9–24.2 ms ("dang": 890,871 matches);
-- PostgreSQL, the same million over 32 communes, idle machine (load 1.0), 28/11/2026:
-  typical p50 46.6 ms, p95 62.2 ms (client CPU p95 20.6 ms); common words p95 35.8–39.1 ms
-  ("dang": 30,935 matches in the commune). Before search 0005, the same machine idle:
-  typical p95 82.0 ms. Migrating the million rows to 0005: 792 s.
+- PostgreSQL, the same million over 32 communes, idle machine (load 0.7), 28/11/2026, with
+  search 0006: typical p50 27.5 ms, p95 35.2 ms (client CPU p50 11.3 ms); common words
+  p95 20.8–24.9 ms ("dang": 30,935 matches in the commune). The same data in the layout of
+  0005, measured between the two migrations: typical p50 25.9, p95 38.3 ms, but with the
+  client's CPU 30 % faster that hour (p50 8.7 ms): the machine's speed drifts by that much.
+  0006 measured apart, on one commune's rows copied into the two layouts and ranked in
+  turn: the ranking of 500 candidates, median 10.5 → 6.1 ms. Migrating the million rows:
+  0006 514 s, back to 0005 589 s. (On 27/11/2026 the same code as 0005 measured typical
+  p95 62.2 ms, 82.0 ms before 0005, on a machine that also loaded the data 3 times slower.)
 """
 
 from __future__ import annotations

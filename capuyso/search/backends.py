@@ -29,7 +29,8 @@ full-text index itself narrows to the committee and the filters.
 PostgreSQL: a generated `tsvector` column with a GIN index. Its lexemes are the folded
 words as they are (no stemming, no stop words), each under its committee ("c12.hoach"), so
 the index answers a committee's words from posting lists of that committee's rows only;
-plus the `meta` filter tokens (search migrations 0004–0005). Chosen over trigram indexes
+plus the `meta` filter tokens (search migrations 0004–0005). The texts a candidate is ranked
+on are kept in the row, lz4-compressed (0006). Chosen over trigram indexes
 because Vietnamese is written in short syllables: "ke", "so", "uy" have no trigram a GIN
 index can use, a trigram LIKE also matches inside other words ("so" in "song"), and
 similarity ranks long texts poorly. Word matching with a GIN index behaves like FTS5.

@@ -23,6 +23,7 @@ from capuyso.search.tests.factories import (
     member,
     outgoing,
 )
+from capuyso.search.text import exact_text, folded_text
 
 
 def as_committee(cast):
@@ -425,3 +426,41 @@ def test_postgresql_reads_common_words_newest_first_and_rare_ones_through_the_in
     assert codes(cast.clerk, "hop lan 39")[0] == meetings[39]  # the phrase, first
     assert codes(cast.clerk, "con xanh") == [str(dyke.code)]
     assert codes(cast.outsider_clerk, "dang uy") == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's storage")
+def test_postgresql_keeps_the_ranked_texts_in_the_row_compressed_with_lz4(cast):
+    """Search migration 0006: the folded text and the exact words a candidate is ranked on
+    are stored in the row (storage MAIN), compressed with lz4 where the server has it, as
+    is the tsvector; a page of text is indexed and found as before."""
+    import random
+
+    syllables = ["công", "tác", "xây", "dựng", "Đảng", "nghị", "quyết", "thôn", "xóm"]
+    draw = random.Random(8)
+    text = " ".join(draw.choice(syllables) for _ in range(600)) + " kết luận cuối trang"
+    document = incoming(cast, summary="Nghị quyết dài", reference="500-NQ/ĐU")
+    entry = SearchEntry.objects.get(kind="incoming", object_id=document.pk)
+    SearchEntry.objects.filter(pk=entry.pk).update(
+        body=text, body_folded=folded_text(text), exact=exact_text(text)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'"
+        )
+        method = "lz4" if cursor.fetchone()[0] else "pglz"
+        cursor.execute(
+            "SELECT attname, attstorage FROM pg_attribute "
+            "WHERE attrelid = 'search_entry'::regclass "
+            "AND attname IN ('body', 'body_folded', 'exact', 'tsv')"
+        )
+        storage = dict(cursor.fetchall())
+        cursor.execute(
+            # (The exact words, each once, are short here: stored as they are.)
+            "SELECT pg_column_compression(body_folded), pg_column_compression(tsv) "
+            "FROM search_entry WHERE id = %s",
+            [entry.pk],
+        )
+        methods = list(cursor.fetchone())
+    assert storage == {"body": "x", "body_folded": "m", "exact": "m", "tsv": "m"}
+    assert methods == [method] * 2
+    assert codes(cast.clerk, "ket luan cuoi trang") == [str(document.code)]
