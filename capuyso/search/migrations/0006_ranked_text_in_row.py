@@ -5,16 +5,16 @@ nothing.
 
 Why: a query ranks up to 500 candidates (`backends._page`), reading each one's folded text,
 and its exact words when it was typed with diacritics. From the TOAST table each read is an
-index lookup and two or three chunk pages, then a pglz decompression; in the row it is the
-page the candidate check has just read, and lz4 decompresses several times faster. The
-original text (`body`) stays in the TOAST table: only the page of hits reads it.
+index lookup and a chunk page, then a pglz decompression; in the row it is the page the
+candidate's row is read from anyway, and lz4 decompresses several times faster. Measured on
+one commune's rows copied into both layouts: ranking 500 candidates, median 10.5 → 6.1 ms.
+The original text (`body`) stays in the TOAST table: only the page of hits reads it.
 
 The stored values keep the storage and compression they were written with, so the table is
 rewritten once, in one statement as in migration 0005: the texts are given new values
 (`|| ''`) and the generated tsvector, dropped for it, is added again and computed anew. On
-the bench's million pages this takes about as long as 0005 did, during which search and
-every save that indexes wait: run it at a quiet hour with the site stopped (README,
-PostgreSQL).
+the bench's million pages this took 514 s (0005: 792 s), during which search and every save
+that indexes wait: run it at a quiet hour with the site stopped (README, PostgreSQL).
 """
 
 import importlib
