@@ -125,14 +125,31 @@ _BARE_DATE = re.compile(_DATE)
 # A date not filled in yet: "Phú Cát, ngày    tháng    năm 2026".
 _BLANK_DATE = re.compile(rf"(?:{_PLACE}\s*,\s*)?[nN]gày\s+tháng\s+năm\s+\d{{4}}")
 
+
+def _words(phrase: str) -> str:
+    return r"\s+".join(re.escape(word) for word in phrase.split())
+
+
 _RIGHT_COLUMN_PHRASES = tuple(
-    re.compile(r"\s+".join(re.escape(word) for word in phrase.split()))
+    re.compile(_words(phrase))
     for phrase in (
         "ĐẢNG CỘNG SẢN VIỆT NAM",
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM",
         "Độc lập - Tự do - Hạnh phúc",
     )
+)
+# OCR reads the two columns line by line: the right column's name may end a line and its
+# "VIỆT NAM" end the next one, after the issuer's line ("ỦY BAN NHÂN DÂN XÃ PHÚ CÁT VIỆT
+# NAM"). The name is cut, and "VIỆT NAM" at the end of the next line with text.
+_SPLIT_RIGHT_COLUMN = re.compile(
+    "(?:"
+    + "|".join(
+        _words(name)
+        for name in ("ĐẢNG CỘNG SẢN", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA", "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA")
+    )
+    + r")[ \t]*\n(?P<gap>(?:[ \t]*\n)*)(?P<next>[^\n]*?)[ \t]+VIỆT[ \t]+NAM[ \t]*$",
+    re.MULTILINE,
 )
 
 # The first words of a body (or of the "Kính gửi" block): the summary ends before them.
@@ -226,6 +243,8 @@ def extract_metadata(
 def _clean_lines(text: str) -> list[str]:
     text = unicodedata.normalize("NFC", text or "")
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
+    # OCR reads Đ as the look-alike Ð (eth), sometimes beside a Đ of its own: "21-TTr/ÐĐU".
+    text = text.replace("ÐĐ", "Đ").replace("Ð", "Đ").replace("ð", "đ")
     lines = [" ".join(line.split()) for line in text.split("\n")]
     while lines and not lines[0]:
         lines.pop(0)
@@ -315,6 +334,7 @@ def _find_date(header: str) -> dt.date | None:
 
 def _left_column(header: str) -> list[str]:
     """Header lines with the right column's phrases (Party name, motto, date) cut out."""
+    header = _SPLIT_RIGHT_COLUMN.sub(lambda m: "\n" + m["gap"] + m["next"], header)
     for pattern in _RIGHT_COLUMN_PHRASES:
         header = pattern.sub("\n", header)
     header = _PLACE_DATE.sub("\n", header)
@@ -373,6 +393,11 @@ def _looks_wrapped(previous: str, line: str, min_chars: int) -> bool:
 
 
 def _title_summary(after_title: Sequence[str]) -> str:
+    # OCR leaves a blank line or two between the title and its summary.
+    skipped = 0
+    while skipped < 2 and skipped < len(after_title) and not after_title[skipped]:
+        skipped += 1
+    after_title = after_title[skipped:]
     if not after_title:
         return ""
     first = after_title[0]

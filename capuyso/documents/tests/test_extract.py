@@ -311,6 +311,43 @@ Tình hình kinh tế - xã hội quý I năm 2026
     assert got.summary == "Tình hình kinh tế - xã hội quý I năm 2026"
 
 
+def test_ocr_reading_of_a_state_header_line_by_line():
+    """Tesseract reads the two header columns across: the motto's "VIỆT NAM" ends the
+    issuer's line, Đ comes out as the look-alike Ð, and blank lines part the title from its
+    summary."""
+    text = """UBND HUYỆN PHÚ XUYÊN CỘNG HÒA XÃ HỘI CHỦ NGHĨA
+
+ỦY BAN NHÂN DÂN XÃ PHÚ CÁT VIỆT NAM
+_——— Độc lập - Tự do - Hạnh phúc
+Số: 45/QÐ-UBND Phú Cát, ngày 18 tháng 7 năm 2024
+
+QUYẾT ĐỊNH
+
+Về việc thành lập Tổ công tác chuyển đổi số
+xã Phú Cát
+
+Căn cứ Luật Tổ chức chính quyền địa phương;
+"""
+    got = extract_metadata(text)
+
+    assert got.issuer_name == "ỦY BAN NHÂN DÂN XÃ PHÚ CÁT"
+    assert got.reference == "45/QĐ-UBND" and got.type_abbreviation == "QĐ"
+    assert got.document_date == dt.date(2024, 7, 18)
+    assert got.summary == "Về việc thành lập Tổ công tác chuyển đổi số xã Phú Cát"
+
+
+def test_ocr_doubled_d_of_a_party_reference_is_read_once():
+    text = "ĐẢNG ỦY XÃ PHÚ CÁT Phú Cát, ngày 28 tháng 6 năm 2025\n>k\nSố 21-TTr/ÐĐU\nTỜ TRÌNH\n"
+
+    assert extract_metadata(text).reference == "21-TTr/ĐU"
+
+
+def test_a_party_header_whose_name_ends_in_viet_nam_keeps_it():
+    text = "ĐẢNG ỦY XÃ PHÚ CÁT\nHỘI NÔNG DÂN VIỆT NAM\n*\nSố 03-BC/HND\nBÁO CÁO\n"
+
+    assert extract_metadata(text).issuer_name == "HỘI NÔNG DÂN VIỆT NAM"
+
+
 def test_unstructured_text_leaves_fields_empty():
     text = "Biên lai thu tiền\nSố tiền: 50.000 đồng\nNgười nộp: Nguyễn Văn An\n"
 
