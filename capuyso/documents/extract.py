@@ -126,6 +126,12 @@ _BARE_DATE = re.compile(_DATE)
 _BLANK_DATE = re.compile(rf"(?:{_PLACE}\s*,\s*)?[nN]gày\s+tháng\s+năm\s+\d{{4}}")
 
 
+# Letters OCR reads for Đ/đ (Icelandic eth, African D): "09-KH/ÐU" is "09-KH/ĐU". Beside a
+# Đ of its own it is the same letter read twice: "21-TTr/ÐĐU".
+OCR_LOOKALIKES = str.maketrans({"\u00d0": "Đ", "\u0189": "Đ", "\u00f0": "đ", "\u0256": "đ"})
+_DOUBLED_D = re.compile("[\u00d0\u0189]\u0110|\u0110[\u00d0\u0189]")
+
+
 def _words(phrase: str) -> str:
     return r"\s+".join(re.escape(word) for word in phrase.split())
 
@@ -148,7 +154,7 @@ _SPLIT_RIGHT_COLUMN = re.compile(
         _words(name)
         for name in ("ĐẢNG CỘNG SẢN", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA", "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA")
     )
-    + r")[ \t]*\n(?P<gap>(?:[ \t]*\n)*)(?P<next>[^\n]*?)[ \t]+VIỆT[ \t]+NAM[ \t]*$",
+    + r")[ \t]*\n(?P<gap>(?:[ \t]*\n)*)(?P<next>[^\n]*?)[ \t]+VIỆT[ \t]+NAM[ \t:;.,|_]*$",
     re.MULTILINE,
 )
 
@@ -243,8 +249,7 @@ def extract_metadata(
 def _clean_lines(text: str) -> list[str]:
     text = unicodedata.normalize("NFC", text or "")
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u00a0", " ")
-    # OCR reads Đ as the look-alike Ð (eth), sometimes beside a Đ of its own: "21-TTr/ÐĐU".
-    text = text.replace("ÐĐ", "Đ").replace("Ð", "Đ").replace("ð", "đ")
+    text = _DOUBLED_D.sub("Đ", text).translate(OCR_LOOKALIKES)
     lines = [" ".join(line.split()) for line in text.split("\n")]
     while lines and not lines[0]:
         lines.pop(0)
@@ -360,15 +365,40 @@ def _find_issuer(left_lines: Sequence[str], issuers: Sequence[tuple[str, str]]) 
     printed = _printed_issuer(block)
     if issuers:
         directory = {fold(name): name for _abbreviation, name in issuers if name}
-        if fold(printed) in directory:
-            return directory[fold(printed)]
-        # The name may have been split differently: try any run of 1–3 lines.
-        for size in (1, 2, 3):
-            for start in range(len(block) - size, -1, -1):
-                candidate = fold(" ".join(block[start : start + size]))
-                if candidate in directory:
-                    return directory[candidate]
+        # The name may have been split differently: the last 1–3 lines. (A line above
+        # them is the superior body: "THÀNH ỦY HÀ NỘI" over "BAN TUYÊN GIÁO".)
+        candidates = [fold(printed)] + [
+            fold(" ".join(block[-size:])) for size in (1, 2, 3) if size <= len(block)
+        ]
+        for candidate in candidates:
+            if candidate in directory:
+                return directory[candidate]
+        # OCR misreads marks (gone once folded) and now and then a letter ("CHI BỌ THON
+        # ĐỌNG CATT"): a name one letter apart, if only one is.
+        for candidate in candidates:
+            close = [name for name in directory if _one_letter_apart(candidate, name)]
+            if len(close) == 1:
+                return directory[close[0]]
     return printed
+
+
+def _one_letter_apart(printed: str, name: str) -> bool:
+    """The same words but one, which differs by one letter added, dropped or changed
+    ("dong catt", "dong cat"), not by more ("dong tam", "dong cat": another village)."""
+    words, others = printed.split(), name.split()
+    if len(words) != len(others):
+        return False
+    different = [(a, b) for a, b in zip(words, others, strict=True) if a != b]
+    if len(different) != 1:
+        return False
+    a, b = different[0]
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) - len(a) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    return any(b[:i] + b[i + 1 :] == a for i in range(len(b)))
 
 
 def _printed_issuer(block: Sequence[str]) -> str:

@@ -261,6 +261,26 @@ def test_issuer_matches_the_directory_ignoring_case_and_diacritics():
     assert extract_metadata(text).issuer_name == "CHI BO THON DONG YEN"
 
 
+def test_the_directory_gives_the_issuing_organ_not_its_superior_body():
+    text = "THÀNH ỦY HÀ NỘI\nBAN TUYÊN GIÁO\n*\nSố 12-HD/BTGTU\nHƯỚNG DẪN\n"
+    directory = [("TU", "Thành ủy Hà Nội"), ("ĐU", "Đảng ủy xã Phú Cát")]
+
+    assert extract_metadata(text, issuers=directory).issuer_name == "BAN TUYÊN GIÁO"
+
+
+def test_the_directory_takes_an_ocr_misreading_for_the_closest_name_only():
+    directory = [("CB", "Chi bộ thôn Đồng Cát"), ("CB", "Chi bộ thôn Đông Yên")]
+
+    def issuer(printed: str) -> str:
+        text = f"ĐẢNG BỘ XÃ PHÚ CÁT\n{printed}\n*\nSố 01-BB/CB\nBIÊN BẢN\n"
+        return extract_metadata(text, issuers=directory).issuer_name
+
+    assert issuer("CHI BỌ THON ĐỌNG CATT") == "Chi bộ thôn Đồng Cát"
+    assert issuer("CHI BỘ THÔN ĐÔNG YEN") == "Chi bộ thôn Đông Yên"
+    # Another village is not a misreading of one in the directory: printed as it is.
+    assert issuer("CHI BỘ THÔN ĐỒNG TÂM") == "CHI BỘ THÔN ĐỒNG TÂM"
+
+
 def test_wrapped_issuer_name_is_rejoined():
     text = "ĐẢNG BỘ XÃ PHÚ CÁT\nCHI BỘ CƠ QUAN ỦY BAN\nNHÂN DÂN XÃ PHÚ CÁT\n*\nSố 02-KH/CB\n"
 
